@@ -1,0 +1,107 @@
+# tcpflow - one non-recursive GNU Makefile.
+#
+#   make            build build/tcpflow
+#   make demo       install missing Debian packages, build, run on tests/data/demo.pcap
+#   make check      install missing packages, build, unit + end-to-end tests, the same under
+#                   ASan+UBSan, and a short fuzzing smoke run
+#   make unit | e2e | asan | fuzz FUZZ_SECONDS=600 | bench | install PREFIX=/usr/local DESTDIR=
+#
+# Sources are picked up by wildcard: src/**.c (src/main.c is the program),
+# tests/unit/test_*.c (one cmocka binary each), tests/fuzz/fuzz_*.c.
+
+CC      ?= gcc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+PKGS    := libpcap zlib liblzma libzstd libxml-2.0 libcrypto json-c
+WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
+OPT     ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc
+CFLAGS  += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lm -lpthread
+
+LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_SECONDS ?= 600
+
+.PHONY: all demo check unit e2e asan asan-build fuzz fuzz-smoke bench install deps clean
+all: $(BUILD)/tcpflow
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libtcpflow.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tcpflow: $(BUILD)/src/main.o $(BUILD)/libtcpflow.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtcpflow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtcpflow.a $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@sh tests/unit/run.sh $(UNIT_BIN)
+
+e2e: $(BUILD)/tcpflow
+	@TCPFLOW=$(CURDIR)/$(BUILD)/tcpflow sh tests/e2e/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(BUILD)/tcpflow
+
+# The sanitizer build lives in build-asan/ with clang, so both compilers are exercised.
+asan-build:
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+	  OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  build-asan/tcpflow $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
+
+asan: asan-build
+	@echo "=== unit tests under ASan+UBSan"
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  sh tests/unit/run.sh $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
+	@echo "=== end-to-end tests under ASan+UBSan"
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  TCPFLOW=$(CURDIR)/build-asan/tcpflow TCPFLOW_SANITIZED=1 sh tests/e2e/run.sh
+
+# libFuzzer harnesses: make fuzz FUZZ_SECONDS=600 (each harness), fuzz-smoke in make check.
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+	  OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	  build-fuzz/libtcpflow.a
+	@mkdir -p build-fuzz/fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  clang $(CPPFLAGS) -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(shell pkg-config --cflags $(PKGS)) -o build-fuzz/fuzz/$$n $$f build-fuzz/libtcpflow.a $(LDLIBS) || exit 1; done
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: fuzz-build
+	@sh tests/fuzz/run.sh 20
+
+check: deps
+	@$(MAKE) --no-print-directory all unit e2e
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+bench: all
+	@sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/tcpflow $(DESTDIR)$(PREFIX)/bin/tcpflow
+	install -m 0644 docs/tcpflow.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpflow.1
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

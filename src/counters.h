@@ -1,0 +1,82 @@
+/* counters.h - why packets and bytes were skipped or dropped.
+ *
+ * Malformed or uninteresting input is never fatal and never logged per
+ * packet: it is counted here, per reason, and printed at -v.  Each module
+ * owns the reasons in its own block; add new ones to the end of a block.
+ */
+#ifndef TCPFLOW_COUNTERS_H
+#define TCPFLOW_COUNTERS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define COUNTER_LIST(X) \
+    /* capture */ \
+    X(CAP_BPF_REJECT,        "packets rejected by the BPF filter") \
+    X(CAP_OVERSIZE,          "records with caplen over the limit") \
+    /* link layer (datalink.c) */ \
+    X(LINK_TRUNCATED,        "frames too short for their link header") \
+    X(LINK_NOT_IP,           "frames carrying no IP (ARP, LLDP, ...)") \
+    X(LINK_UNKNOWN_FAMILY,   "NULL/LOOP frames with an unknown address family") \
+    X(LINK_80211_NOT_DATA,   "802.11 frames that are not data frames") \
+    X(LINK_80211_BAD_FCS,    "802.11 frames with a bad FCS") \
+    X(LINK_TOO_DEEP,         "frames with too many nested tags/labels") \
+    /* IP (ip.c) */ \
+    X(IP_TRUNCATED,          "IP headers cut short by the capture") \
+    X(IP_BAD_VERSION,        "packets with an IP version other than 4 or 6") \
+    X(IP_BAD_HEADER,         "IP headers with invalid lengths") \
+    X(IP_NOT_TCP,            "IP packets not carrying TCP") \
+    X(IP_PAYLOAD_CLIPPED,    "IP packets whose payload was cut by the capture") \
+    X(IP_FRAGMENT,           "IP fragments seen") \
+    X(IP_EXTHDR_BAD,         "IPv6 packets with malformed extension headers") \
+    /* defrag (defrag.c) */ \
+    X(FRAG_REASSEMBLED,      "IP datagrams reassembled from fragments") \
+    X(FRAG_TIMEOUT,          "fragmented datagrams expired incomplete") \
+    X(FRAG_OVERSIZE,         "fragments past 65535 bytes") \
+    X(FRAG_BAD_LENGTH,       "non-last fragments not a multiple of 8 bytes") \
+    X(FRAG_CONFLICT_LAST,    "fragments conflicting with the last fragment") \
+    X(FRAG_OVERLAP,          "fragments overlapping earlier ones") \
+    X(FRAG_DUPLICATE,        "duplicate fragments") \
+    X(FRAG_MEMCAP,           "fragments dropped by the memory cap") \
+    X(FRAG_TOO_MANY,         "fragments dropped by the datagram cap") \
+    X(FRAG_END_INCOMPLETE,   "fragmented datagrams incomplete at end of input") \
+    /* TCP (tcp.c) */ \
+    X(TCP_TRUNCATED,         "TCP headers cut short") \
+    X(TCP_BAD_OFFSET,        "TCP headers with an invalid data offset") \
+    X(TCP_IGNORED_NO_FLOW,   "TCP packets for no flow that cannot start one") \
+    X(TCP_IGNORED_R,         "packets of new flows ignored in -R inputs") \
+    X(TCP_SYN_WITH_DATA,     "SYN segments carrying data") \
+    X(TCP_BEFORE_ISN,        "segments carrying bytes before the ISN") \
+    X(TCP_KEEPALIVE,         "keep-alive segments ignored") \
+    X(TCP_DUP_BYTES,         "retransmitted bytes already stored") \
+    X(TCP_CONFLICT_BYTES,    "retransmitted bytes differing from stored ones") \
+    X(TCP_OOO_SEGMENTS,      "segments arriving out of order") \
+    X(TCP_GAP_BYTES,         "bytes never captured (holes left as zeros)") \
+    X(TCP_NEW_CONN_SYN,      "new connections on a reused 4-tuple") \
+    X(TCP_MAXSEEK_SPLIT,     "flows split by a jump larger than -m") \
+    X(TCP_LATE_TO_CLOSED,    "late segments written to an already closed flow") \
+    X(TCP_RANGES_MERGED,     "coverage ranges merged by the per-flow cap") \
+    X(TCP_BYTES_OVER_B,      "bytes not stored because of -b") \
+    /* flows / output */ \
+    X(FLOW_EVICTED,          "flows closed to stay under the flow cap") \
+    X(FLOW_TIMEOUT,          "flows closed by tcp_timeout") \
+    X(OUT_FD_EVICT,          "flow files closed to free a descriptor") \
+    X(OUT_WRITE_ERRORS,      "write errors")
+
+enum counter_id {
+#define X(id, text) C_##id,
+    COUNTER_LIST(X)
+#undef X
+    C__COUNT
+};
+
+struct counters {
+    uint64_t n[C__COUNT];
+};
+
+/* Text describing a counter. */
+const char *counter_text(enum counter_id id);
+/* Print every non-zero counter as "  <value> <text>" lines to f. */
+void counters_print(const struct counters *c, FILE *f);
+
+#endif

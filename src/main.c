@@ -1,0 +1,199 @@
+/* main.c - options -> run context -> inputs -> exit status.
+ * With options.c the only place that decides to exit. */
+#include "capture.h"
+#include "datalink.h"
+#include "options.h"
+#include "tcpflow.h"
+#include "util/log.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got_signal;
+static struct capture *live_cap;
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+    if (live_cap) capture_breakloop(live_cap);
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void human(double v, char *out, size_t n)
+{
+    const char *u[] = { "B", "KB", "MB", "GB", "TB" };
+    int i = 0;
+    while (v >= 1000 && i < 4) { v /= 1000; i++; }
+    snprintf(out, n, i ? "%.1f %s" : "%.0f %s", v, u[i]);
+}
+
+struct progress { bool on; int64_t start_ms, last_ms; bool drawn; };
+
+static void progress_draw(struct progress *pg, struct capture *c, struct tcpflow *t, bool final)
+{
+    int64_t now = mono_ms();
+    if (!final && now - pg->last_ms < 500) return;
+    pg->last_ms = now;
+    uint64_t pos = capture_pos(c), size = capture_size(c);
+    struct tcpflow_stats st;
+    tcpflow_stats(t, &st);
+    double secs = (double)(now - pg->start_ms) / 1000.0;
+    double rate = secs > 0 ? (double)pos / secs : 0;
+    char a[32], b[32], r[32], left[32] = "";
+    human((double)pos, a, sizeof a);
+    human(rate, r, sizeof r);
+    if (size) {
+        human((double)size, b, sizeof b);
+        if (rate > 0 && size > pos) {
+            long s = (long)((double)(size - pos) / rate);
+            snprintf(left, sizeof left, ", %ld:%02ld left", s / 60, s % 60);
+        }
+        fprintf(stderr, "\r%s: %s of %s (%.0f%%), %" PRIu64 " flows, %s/s%s   ",
+                capture_name(c), a, b, 100.0 * (double)pos / (double)size, st.total_flows, r, left);
+    } else {
+        fprintf(stderr, "\r%s: %s, %" PRIu64 " flows, %s/s   ", capture_name(c), a, st.total_flows, r);
+    }
+    pg->drawn = true;
+    if (final) { fputc('\n', stderr); pg->drawn = false; }
+}
+
+/* Read one input to its end.  Returns 0, or 1 if it was damaged/unreadable. */
+static int run_input(struct tcpflow *t, struct capture *c, bool show_progress)
+{
+    struct capture_pkt p;
+    struct progress pg = { show_progress, mono_ms(), mono_ms(), false };
+    uint64_t n = 0;
+    int rc = 0, r;
+    int dlt = capture_first_dlt(c);
+    if (dlt >= 0 && !datalink_supported(dlt)) {
+        log_error("%s: unsupported link type %d (%s)", capture_name(c), dlt, datalink_name(dlt));
+        return 1;
+    }
+    uint64_t unsupported_before = tcpflow_unsupported_records(t);
+    while (!got_signal && (r = capture_next(c, &p)) == 1) {
+        if (p.data == NULL) {            /* live timeout */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            tcpflow_tick(t, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+            continue;
+        }
+        tcpflow_packet(t, &p);
+        if (tcpflow_error(t)) break;
+        if (pg.on && (++n & 4095) == 0) progress_draw(&pg, c, t, false);
+    }
+    if (pg.drawn) progress_draw(&pg, c, t, true);
+    if (!got_signal && !tcpflow_error(t) && r < 0) {
+        log_error("%s", capture_error(c));
+        rc = 1;
+    }
+    uint64_t uns = tcpflow_unsupported_records(t) - unsupported_before;
+    if (uns) {
+        log_error("%s: %" PRIu64 " records of an unsupported link type skipped", capture_name(c), uns);
+        rc = 1;
+    }
+    return rc;
+}
+
+static int prepare_outdir(const char *dir)
+{
+    if (!dir || !*dir || strcmp(dir, ".") == 0) return 0;
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            log_error("outdir is not a directory: %s", dir);
+            return -1;
+        }
+        return 0;
+    }
+    if (mkdir(dir, 0777) < 0) {
+        log_error("cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    log_init(argv[0]);
+    switch (options_parse(&o, argc, argv)) {
+    case OPT_RUN: break;
+    case OPT_EXIT_OK: options_release(&o); return 0;
+    case OPT_EXIT_ERR: options_release(&o); return 1;
+    case OPT_EXIT_USAGE: options_release(&o); return 2;
+    }
+    if (o.store_files && prepare_outdir(o.outdir) < 0) {
+        options_release(&o);
+        return 1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct tcpflow *t = tcpflow_new(&o);
+    int rc = 0;
+    bool show_progress = o.progress && isatty(2);
+    char err[1024];
+    if (o.ninputs == 0) {
+        struct capture *c = capture_open_live(o.iface, o.promisc, o.pbuf_timeout_ms, o.bpf, err, sizeof err);
+        if (!c) {
+            log_error("%s", err);
+            rc = 1;
+        } else {
+            log_error("listening on %s", capture_name(c));
+            live_cap = c;
+            rc |= run_input(t, c, false);
+            live_cap = NULL;
+            capture_close(c);
+            if (got_signal) log_error("terminating orderly");
+        }
+    }
+    for (size_t i = 0; i < o.ninputs && !got_signal && !tcpflow_error(t); i++) {
+        struct capture *c = capture_open_file(o.inputs[i].path, o.bpf, err, sizeof err);
+        if (!c) {
+            log_error("%s", err);
+            rc = 1;
+            if (strstr(err, "filter")) break;      /* a bad expression fails every input */
+            continue;
+        }
+        tcpflow_set_may_start(t, !o.inputs[i].finish_only);
+        rc |= run_input(t, c, show_progress);
+        capture_close(c);
+    }
+    if (got_signal && o.ninputs) log_error("terminating orderly");
+    tcpflow_finish(t, got_signal ? FLOW_END_SIGNAL : FLOW_END_EOF);
+    if (tcpflow_error(t)) {
+        log_error("stopped: %s", tcpflow_error(t));
+        rc = 1;
+    }
+    if (tcpflow_write_failures(t)) {
+        log_error("%" PRIu64 " flow file(s) could not be written completely", tcpflow_write_failures(t));
+        rc = 1;
+    }
+    if (log_level >= 2 || log_level >= 10) {
+        struct tcpflow_stats st;
+        tcpflow_stats(t, &st);
+        fprintf(stderr, "%s: %" PRIu64 " flows, %" PRIu64 " packets in flows\n", log_progname(),
+                st.total_flows, st.total_packets);
+        fprintf(stderr, "%s: skipped or dropped:\n", log_progname());
+        counters_print(tcpflow_counters(t), stderr);
+    }
+    tcpflow_free(t);
+    options_release(&o);
+    return rc;
+}

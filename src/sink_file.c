@@ -1,0 +1,393 @@
+/* sink_file.c - see sink_file.h */
+#include "sink_file.h"
+#include "naming.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define BUF_START   4096u
+#define BUF_MAX     (128u * 1024u)
+#define MAX_COUNTER 1000000u
+
+struct sink_file {
+    struct sink_file_config cfg;
+    struct counters *ctr;
+    struct flow *lru_head, *lru_tail;   /* flows holding an fd or a buffer */
+    int open_fds, max_open;
+    size_t buffered;                    /* sum of bcap */
+    uint64_t failures;
+    char *error;                        /* fatal */
+    char lastdir[PATH_MAX];             /* last directory made for a name */
+};
+
+int sink_file_default_max_fds(void)
+{
+    struct rlimit rl;
+    long n = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        n = (long)rl.rlim_cur;
+    else if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        n = 1L << 20;
+    /* keep a margin for the report, inputs, libraries, stdio */
+    n = n > 64 ? n - 32 : n / 2;
+    if (n > 65536) n = 65536;
+    return n < 1 ? 1 : (int)n;
+}
+
+struct sink_file *sink_file_new(const struct sink_file_config *cfg, struct counters *c)
+{
+    struct sink_file *s = xcalloc(1, sizeof *s);
+    s->cfg = *cfg;
+    if (s->cfg.max_fds < 1) s->cfg.max_fds = 1;
+    s->ctr = c;
+    return s;
+}
+
+const char *sink_file_error(const struct sink_file *s) { return s->error; }
+uint64_t sink_file_failures(const struct sink_file *s) { return s->failures; }
+int sink_file_open_fds(const struct sink_file *s) { return s->open_fds; }
+int sink_file_max_open(const struct sink_file *s) { return s->max_open; }
+
+static void fatal(struct sink_file *s, const char *path, int e)
+{
+    if (s->error) return;
+    char msg[PATH_MAX + 128];
+    snprintf(msg, sizeof msg, "%s: %s", path ? path : "(flow file)", strerror(e));
+    s->error = xstrdup(msg);
+}
+
+/* ---- LRU of flows holding resources ---- */
+
+static void lru_unlink(struct sink_file *s, struct flow *f)
+{
+    struct fsink *fs = &f->fs;
+    if (!fs->in_lru) return;
+    if (fs->lru_prev) fs->lru_prev->fs.lru_next = fs->lru_next; else s->lru_head = fs->lru_next;
+    if (fs->lru_next) fs->lru_next->fs.lru_prev = fs->lru_prev; else s->lru_tail = fs->lru_prev;
+    fs->lru_prev = fs->lru_next = NULL;
+    fs->in_lru = false;
+}
+
+static void lru_touch(struct sink_file *s, struct flow *f)
+{
+    struct fsink *fs = &f->fs;
+    if (fs->in_lru && s->lru_tail == f) return;
+    lru_unlink(s, f);
+    fs->lru_prev = s->lru_tail;
+    fs->lru_next = NULL;
+    if (s->lru_tail) s->lru_tail->fs.lru_next = f; else s->lru_head = f;
+    s->lru_tail = f;
+    fs->in_lru = true;
+}
+
+/* ---- raw I/O ---- */
+
+static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+{
+    while (n > 0) {
+        ssize_t w = pwrite(fd, p, n, (off_t)off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (w == 0) { errno = EIO; return -1; }
+        p += w;
+        n -= (size_t)w;
+        off += (uint64_t)w;
+    }
+    return 0;
+}
+
+static void free_buf(struct sink_file *s, struct fsink *fs)
+{
+    if (fs->buf) {
+        s->buffered -= fs->bcap;
+        free(fs->buf);
+        fs->buf = NULL;
+    }
+    fs->bcap = fs->blen = 0;
+}
+
+static void close_fd(struct sink_file *s, struct fsink *fs)
+{
+    if (fs->fd >= 0) {
+        close(fs->fd);
+        fs->fd = -1;
+        s->open_fds--;
+    }
+}
+
+static int flush(struct sink_file *s, struct flow *f);
+
+/* Give back the least recently used flow's fd and buffer (not f's). */
+static bool evict_one(struct sink_file *s, struct flow *keep)
+{
+    for (struct flow *v = s->lru_head; v; v = v->fs.lru_next) {
+        if (v == keep) continue;
+        if (flush(s, v) < 0 && s->error) return false;
+        free_buf(s, &v->fs);
+        if (v->fs.fd >= 0) s->ctr->n[C_OUT_FD_EVICT]++;
+        close_fd(s, &v->fs);
+        lru_unlink(s, v);
+        return true;
+    }
+    return false;
+}
+
+/* mkdir -p for the directory part of path. */
+static int make_parents(struct sink_file *s, const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash) return 0;
+    size_t n = (size_t)(slash - path);
+    if (n == 0 || n >= sizeof dir) return 0;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    if (strcmp(dir, s->lastdir) == 0) return 0;
+    for (char *p = dir + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(dir, 0777) < 0 && errno != EEXIST) return -1;
+            *p = c;
+            if (c == '\0') break;
+        }
+    }
+    snprintf(s->lastdir, sizeof s->lastdir, "%s", dir);
+    return 0;
+}
+
+static int open_retry(struct sink_file *s, struct flow *f, const char *path, int flags)
+{
+    for (;;) {
+        if (s->open_fds >= s->cfg.max_fds && !evict_one(s, f) && s->open_fds >= s->cfg.max_fds) {
+            if (s->error) return -1;
+        }
+        int fd = open(path, flags, 0666);
+        if (fd >= 0) return fd;
+        if ((errno == EMFILE || errno == ENFILE) && evict_one(s, f)) continue;
+        return -1;
+    }
+}
+
+/* Make sure f's file exists and is open. */
+static int ensure_open(struct sink_file *s, struct flow *f)
+{
+    struct fsink *fs = &f->fs;
+    if (fs->fd >= 0) return 0;
+    if (fs->failed) return -1;
+    int fd;
+    if (fs->path) {
+        fd = open_retry(s, f, fs->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) goto fail_path;
+    } else {
+        char path[PATH_MAX];
+        uint32_t c = 0;
+        bool made = false;
+        for (;;) {
+            if (naming_render(s->cfg.tmpl, s->cfg.outdir, f, c, s->cfg.tdelta_us, path, sizeof path) < 0) {
+                errno = ENAMETOOLONG;
+                goto fail_name;
+            }
+            fd = open_retry(s, f, path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC);
+            if (fd >= 0) break;
+            if (errno == EEXIST && ++c < MAX_COUNTER) continue;
+            if (errno == ENOENT && !made) {
+                made = true;
+                if (make_parents(s, path) == 0) continue;
+            }
+            goto fail_name;
+        }
+        fs->path = xstrdup(path);
+        fs->counter = c;
+        fail_name:
+        if (fd < 0) {
+            int e = errno;
+            log_error("cannot create %s: %s", path, strerror(e));
+            fs->failed = true;
+            s->failures++;
+            if (e == ENOSPC || e == EDQUOT) fatal(s, path, e);
+            return -1;
+        }
+    }
+    fs->fd = fd;
+    if (++s->open_fds > s->max_open) s->max_open = s->open_fds;
+    lru_touch(s, f);
+    return 0;
+fail_path:
+    log_error("cannot reopen %s: %s", fs->path, strerror(errno));
+    fs->failed = true;
+    s->failures++;
+    return -1;
+}
+
+static int write_at(struct sink_file *s, struct flow *f, uint64_t off, const uint8_t *p, size_t n)
+{
+    struct fsink *fs = &f->fs;
+    if (ensure_open(s, f) < 0) {
+        s->ctr->n[C_OUT_WRITE_ERRORS]++;
+        return -1;
+    }
+    if (pwrite_all(fs->fd, p, n, off) < 0) {
+        int e = errno;
+        s->ctr->n[C_OUT_WRITE_ERRORS]++;
+        if (!fs->failed) {
+            log_error("write to %s failed: %s", fs->path, strerror(e));
+            fs->failed = true;
+            s->failures++;
+        }
+        if (e == ENOSPC || e == EDQUOT || e == EIO || e == EFBIG) fatal(s, fs->path, e);
+        return -1;
+    }
+    if (off + n > fs->stored) fs->stored = off + n;
+    return 0;
+}
+
+static int flush(struct sink_file *s, struct flow *f)
+{
+    struct fsink *fs = &f->fs;
+    if (fs->blen == 0) return 0;
+    int r = write_at(s, f, fs->boff, fs->buf, fs->blen);
+    fs->blen = 0;
+    return r;
+}
+
+int sink_file_write(struct sink_file *s, struct flow *f, uint64_t off,
+                    const uint8_t *p, size_t n, int64_t ts_us)
+{
+    struct fsink *fs = &f->fs;
+    (void)ts_us;
+    if (s->error) return -1;
+    if (off >= s->cfg.max_bytes) {
+        s->ctr->n[C_TCP_BYTES_OVER_B] += n;
+        if (fs->path == NULL && fs->blen == 0 && s->cfg.max_bytes == 0)
+            ensure_open(s, f);          /* -b 0 still creates the (empty) file */
+        return 0;
+    }
+    if (n > s->cfg.max_bytes - off) {
+        s->ctr->n[C_TCP_BYTES_OVER_B] += n - (size_t)(s->cfg.max_bytes - off);
+        n = (size_t)(s->cfg.max_bytes - off);
+    }
+    if (fs->failed) { s->ctr->n[C_OUT_WRITE_ERRORS]++; return 0; }
+
+    if (fs->blen && off == fs->boff + fs->blen && fs->blen + n <= BUF_MAX) {
+        /* contiguous append */
+    } else {
+        if (flush(s, f) < 0) return s->error ? -1 : 0;
+        if (n >= BUF_MAX) {
+            int r = write_at(s, f, off, p, n);
+            lru_touch(s, f);
+            return r < 0 && s->error ? -1 : 0;
+        }
+        fs->boff = off;
+    }
+    if (fs->blen + n > fs->bcap) {
+        uint32_t nc = fs->bcap ? fs->bcap : BUF_START;
+        while (nc < fs->blen + n) nc *= 2;
+        if (nc > BUF_MAX) nc = BUF_MAX;
+        fs->buf = xreallocarray(fs->buf, nc, 1);
+        s->buffered += nc - fs->bcap;
+        fs->bcap = nc;
+    }
+    memcpy(fs->buf + fs->blen, p, n);
+    fs->blen += (uint32_t)n;
+    lru_touch(s, f);
+    while (s->buffered > s->cfg.max_buffered && evict_one(s, f))
+        ;
+    return s->error ? -1 : 0;
+}
+
+int sink_file_prepend(struct sink_file *s, struct flow *f, uint64_t n)
+{
+    struct fsink *fs = &f->fs;
+    if (s->error) return -1;
+    if (flush(s, f) < 0 && s->error) return -1;
+    if (fs->stored == 0 || fs->failed) return 0;
+    if (ensure_open(s, f) < 0) return s->error ? -1 : 0;
+    enum { CH = 1 << 20 };
+    uint8_t *tmp = xmalloc(CH);
+    uint64_t end = fs->stored;
+    uint64_t limit = s->cfg.max_bytes;
+    int r = 0;
+    while (end > 0) {
+        size_t k = end > CH ? CH : (size_t)end;
+        uint64_t from = end - k;
+        ssize_t got = pread(fs->fd, tmp, k, (off_t)from);
+        if (got != (ssize_t)k) { r = -1; break; }
+        /* keep within -b */
+        if (from + n < limit) {
+            size_t kk = (from + n + k > limit) ? (size_t)(limit - from - n) : k;
+            if (write_at(s, f, from + n, tmp, kk) < 0) { r = -1; break; }
+        }
+        end = from;
+    }
+    if (r == 0) {
+        memset(tmp, 0, CH);
+        uint64_t z = n < fs->stored ? n : fs->stored;
+        for (uint64_t o = 0; o < z && r == 0; o += CH) {
+            size_t k = z - o > CH ? CH : (size_t)(z - o);
+            r = write_at(s, f, o, tmp, k);
+        }
+    }
+    free(tmp);
+    if (fs->stored > limit && ftruncate(fs->fd, (off_t)limit) == 0)
+        fs->stored = limit;
+    if (r < 0 && !s->error) {
+        log_error("cannot move data in %s: %s", fs->path, strerror(errno));
+        fs->failed = true;
+        s->failures++;
+    }
+    return s->error ? -1 : 0;
+}
+
+int sink_file_close(struct sink_file *s, struct flow *f)
+{
+    struct fsink *fs = &f->fs;
+    int r = flush(s, f);
+    free_buf(s, fs);
+    if (fs->path) {
+        int64_t t = f->first_us + s->cfg.tdelta_us;
+        struct timespec ts[2];
+        ts[0].tv_sec = (time_t)(t >= 0 ? t / 1000000 : 0);
+        ts[0].tv_nsec = t >= 0 ? (long)(t % 1000000) * 1000 : 0;
+        ts[1] = ts[0];
+        if (fs->fd >= 0) futimens(fs->fd, ts);
+        else utimensat(AT_FDCWD, fs->path, ts, AT_SYMLINK_NOFOLLOW);
+    }
+    close_fd(s, fs);
+    lru_unlink(s, f);
+    return r < 0 && s->error ? -1 : 0;
+}
+
+void sink_file_release(struct sink_file *s, struct flow *f)
+{
+    struct fsink *fs = &f->fs;
+    free_buf(s, fs);
+    close_fd(s, fs);
+    lru_unlink(s, f);
+    free(fs->path);
+    fs->path = NULL;
+}
+
+void sink_file_free(struct sink_file *s)
+{
+    if (!s) return;
+    while (s->lru_head) {
+        struct flow *f = s->lru_head;
+        flush(s, f);
+        free_buf(s, &f->fs);
+        close_fd(s, &f->fs);
+        lru_unlink(s, f);
+    }
+    free(s->error);
+    free(s);
+}

@@ -1,0 +1,517 @@
+/* tcpflow.c - see tcpflow.h.  Per packet:
+ *   datalink_decode -> ip_decode -> (defrag_add -> ip_decode) -> tcp_decode
+ *   -> flow lookup -> placement (reasm) -> sinks.
+ * Open flows sit in an idle list ordered by last activity (timeouts and
+ * eviction take from its head in O(1)); closed flows linger in a FIFO for
+ * late retransmissions and are released (report record) when they leave it.
+ */
+#include "tcpflow.h"
+#include "datalink.h"
+#include "defrag.h"
+#include "flow.h"
+#include "flowtab.h"
+#include "ip.h"
+#include "naming.h"
+#include "reasm.h"
+#include "sink_file.h"
+#include "tcp.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+#include <string.h>
+
+struct flist { struct flow *head, *tail; uint64_t n; };
+
+struct tcpflow {
+    const struct options *o;
+    struct counters ctr;
+    struct flowtab tab;
+    struct flist idle;          /* open flows, least recently active first */
+    struct flist closed;        /* closed flows, oldest close first */
+    struct sink_file *sink;
+    struct defrag *defrag;
+    bool may_start;
+    uint64_t next_flow_id, next_session_id;
+    uint64_t total_packets;
+    uint64_t unsupported;
+    int64_t now_us;
+    tcpflow_flow_done_fn done_fn;
+    void *done_arg;
+    /* per-packet context for the emit callback */
+    int64_t pkt_ts;
+};
+
+/* ---- lists ---- */
+
+static void list_unlink(struct flist *l, struct flow *f)
+{
+    if (!f->in_list) return;
+    if (f->prev) f->prev->next = f->next; else l->head = f->next;
+    if (f->next) f->next->prev = f->prev; else l->tail = f->prev;
+    f->prev = f->next = NULL;
+    f->in_list = false;
+    l->n--;
+}
+
+static void list_append(struct flist *l, struct flow *f)
+{
+    f->prev = l->tail;
+    f->next = NULL;
+    if (l->tail) l->tail->next = f; else l->head = f;
+    l->tail = f;
+    f->in_list = true;
+    l->n++;
+}
+
+/* ---- construction ---- */
+
+struct tcpflow *tcpflow_new(const struct options *o)
+{
+    struct tcpflow *t = xcalloc(1, sizeof *t);
+    t->o = o;
+    t->may_start = true;
+    flowtab_init(&t->tab);
+    if (o->store_files) {
+        struct sink_file_config sc = {
+            .outdir = o->outdir, .tmpl = o->tmpl, .max_bytes = o->max_bytes,
+            .max_fds = o->max_fds > 0 ? o->max_fds : sink_file_default_max_fds(),
+            .max_buffered = o->max_buffered, .tdelta_us = o->tdelta_us, .findx = o->findx,
+        };
+        if (o->findx && sc.max_fds > 1) sc.max_fds /= 2;
+        t->sink = sink_file_new(&sc, &t->ctr);
+    }
+    struct defrag_config dc;
+    defrag_config_default(&dc);
+    dc.timeout_us = o->frag_timeout_us;
+    dc.max_bytes = o->frag_memcap;
+    dc.max_datagrams = o->frag_max_datagrams;
+    if (!defrag_policy_parse(o->frag_policy, &dc.policy))
+        dc.policy = DEFRAG_FIRST;
+    t->defrag = defrag_new(&dc, &t->ctr);
+    return t;
+}
+
+void tcpflow_set_flow_done(struct tcpflow *t, tcpflow_flow_done_fn fn, void *arg)
+{
+    t->done_fn = fn;
+    t->done_arg = arg;
+}
+
+void tcpflow_set_may_start(struct tcpflow *t, bool may) { t->may_start = may; }
+const char *tcpflow_error(const struct tcpflow *t) { return t->sink ? sink_file_error(t->sink) : NULL; }
+uint64_t tcpflow_write_failures(const struct tcpflow *t) { return t->sink ? sink_file_failures(t->sink) : 0; }
+const struct counters *tcpflow_counters(const struct tcpflow *t) { return &t->ctr; }
+uint64_t tcpflow_unsupported_records(const struct tcpflow *t) { return t->unsupported; }
+
+void tcpflow_stats(const struct tcpflow *t, struct tcpflow_stats *out)
+{
+    out->total_flows = t->next_flow_id;
+    out->total_packets = t->total_packets;
+    out->open_flows = t->idle.n;
+    out->max_open_files = t->sink ? (uint64_t)sink_file_max_open(t->sink) : 0;
+    out->open_fds = t->sink ? (uint64_t)sink_file_open_fds(t->sink) : 0;
+}
+
+/* ---- flow life cycle ---- */
+
+static void summarize(const struct tcpflow *t, const struct flow *f, struct flow_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    s->filename = f->fs.path;
+    s->filesize = f->rs.hi;
+    s->stored = f->fs.stored;
+    s->start_us = f->first_us + t->o->tdelta_us;
+    s->end_us = f->last_us + t->o->tdelta_us;
+    s->has_mac = f->has_mac;
+    memcpy(s->mac_src, f->mac_src, 6);
+    memcpy(s->mac_dst, f->mac_dst, 6);
+    s->family = f->key.family;
+    memcpy(s->src, f->key.src, 16);
+    memcpy(s->dst, f->key.dst, 16);
+    s->sport = f->key.sport;
+    s->dport = f->key.dport;
+    s->has_vlan = f->has_vlan;
+    s->vlan = f->vlan;
+    s->flow_id = f->flow_id;
+    s->session_id = f->session_id;
+    s->packets = f->packets;
+    s->len = f->len;
+    s->caplen = f->caplen;
+    s->out_of_order = f->ooo;
+    s->violations = f->violations;
+    s->gap_bytes = reasm_gap_bytes(&f->rs);
+    s->end = f->end;
+    s->syn_seen = f->rs.syn_seen;
+    s->fin_seen = f->rs.fin_seen;
+    s->complete = f->rs.syn_seen && f->rs.fin_seen && reasm_covered(&f->rs, f->rs.fin_off) &&
+                  f->rs.hi == f->rs.fin_off;
+}
+
+/* The flow is done for good: report it and free it. */
+static void flow_release(struct tcpflow *t, struct flow *f)
+{
+    if (f->in_table) {
+        flowtab_remove(&t->tab, f);
+        f->in_table = false;
+    }
+    if (f->state == FLOW_OPEN) list_unlink(&t->idle, f);
+    else list_unlink(&t->closed, f);
+    if (t->done_fn) {
+        struct flow_summary s;
+        summarize(t, f, &s);
+        t->done_fn(t->done_arg, &s);
+    }
+    if (t->sink) sink_file_release(t->sink, f);
+    reasm_release(&f->rs);
+    free(f);
+}
+
+/* Open -> closed: the file is finished (times set, fd closed); the flow
+ * lingers for late retransmissions. */
+static void flow_close(struct tcpflow *t, struct flow *f, enum flow_end why)
+{
+    if (f->state != FLOW_OPEN) return;
+    f->end = why;
+    if (t->sink) sink_file_close(t->sink, f);
+    list_unlink(&t->idle, f);
+    f->state = FLOW_CLOSED;
+    list_append(&t->closed, f);
+    if (why == FLOW_END_EOF || why == FLOW_END_SIGNAL) return;   /* released by finish */
+    while (t->closed.n > t->o->max_closed && t->closed.head)
+        flow_release(t, t->closed.head);
+}
+
+/* A closed flow no longer owns its key (a new flow takes it). */
+static void flow_detach(struct tcpflow *t, struct flow *f)
+{
+    if (f->in_table) {
+        flowtab_remove(&t->tab, f);
+        f->in_table = false;
+    }
+}
+
+static void expire_closed(struct tcpflow *t, int64_t now)
+{
+    while (t->closed.head && t->closed.head->last_us + (int64_t)t->o->closed_linger_us < now)
+        flow_release(t, t->closed.head);
+}
+
+static void expire_idle(struct tcpflow *t, int64_t now)
+{
+    if (t->o->tcp_timeout_us <= 0) return;
+    while (t->idle.head && t->idle.head->last_us + t->o->tcp_timeout_us < now) {
+        t->ctr.n[C_FLOW_TIMEOUT]++;
+        flow_close(t, t->idle.head, FLOW_END_TIMEOUT);
+    }
+}
+
+static struct flow *flow_new(struct tcpflow *t, const struct flowkey *k, uint32_t h,
+                             const struct tcp_seg *seg, const struct l2_info *l2, int64_t ts)
+{
+    struct flow *f = xcalloc(1, sizeof *f);
+    f->key = *k;
+    f->hash = h;
+    f->state = FLOW_OPEN;
+    f->flow_id = t->next_flow_id++;
+    f->first_us = f->last_us = ts;
+    f->fs.fd = -1;
+    f->has_mac = l2->has_mac;
+    memcpy(f->mac_src, l2->mac_src, 6);
+    memcpy(f->mac_dst, l2->mac_dst, 6);
+    f->has_vlan = l2->has_vlan;
+    f->vlan = l2->vlan;
+    bool syn = seg->flags & TH_SYN;
+    reasm_init(&f->rs, syn ? seg->seq : seg->seq - 1, syn);
+    f->client = syn && !(seg->flags & TH_ACK);
+    struct flowkey rk;
+    flowkey_reverse(k, &rk);
+    struct flow *r = flowtab_find(&t->tab, &rk, flowtab_hash(&t->tab, &rk));
+    f->session_id = (r && r->state == FLOW_OPEN) ? r->session_id : t->next_session_id++;
+    flowtab_insert(&t->tab, f);
+    f->in_table = true;
+    list_append(&t->idle, f);
+    if (t->o->max_flows && t->idle.n > t->o->max_flows && t->idle.head != f) {
+        t->ctr.n[C_FLOW_EVICTED]++;
+        flow_close(t, t->idle.head, FLOW_END_EVICTED);
+    }
+    return f;
+}
+
+/* ---- placement ---- */
+
+struct emit_ctx { struct tcpflow *t; struct flow *f; };
+
+static void emit(void *arg, uint64_t off, const uint8_t *p, size_t n)
+{
+    struct emit_ctx *e = arg;
+    if (e->t->sink)
+        sink_file_write(e->t->sink, e->f, off, p, n, e->t->pkt_ts);
+}
+
+enum place { PLACED, SPLIT };
+
+/* Put seg's payload into f.  SPLIT: the jump is too large; the caller starts
+ * a new flow for this segment. */
+static enum place place_data(struct tcpflow *t, struct flow *f, const struct tcp_seg *seg)
+{
+    struct reasm *rs = &f->rs;
+    const uint8_t *p = seg->data;
+    size_t len = seg->len;
+    uint32_t seq = seg->seq;
+    if (seg->flags & TH_SYN) {
+        seq++;                       /* data of a SYN starts after it */
+        t->ctr.n[C_TCP_SYN_WITH_DATA]++;
+        f->violations++;
+    }
+    int64_t off = reasm_offset(rs, seq);
+    if (off < 0) {
+        uint64_t before = (uint64_t)-off;
+        if (rs->syn_seen) {
+            /* bytes before the ISN: not part of this connection */
+            t->ctr.n[C_TCP_BEFORE_ISN]++;
+            f->violations++;
+            if (before >= len) return PLACED;
+            p += before;
+            len -= (size_t)before;
+            off = 0;
+        } else {
+            if (before > t->o->max_seek) return SPLIT;
+            /* capture started mid-stream and earlier data turned up: move the origin */
+            reasm_prepend(rs, before);
+            if (t->sink && sink_file_prepend(t->sink, f, before) < 0) return PLACED;
+            f->ooo++;
+            off = 0;
+        }
+    } else if ((uint64_t)off > rs->hi && (uint64_t)off - rs->hi > t->o->max_seek && rs->hi > 0) {
+        return SPLIT;
+    }
+    if (len == 1 && rs->hi > 0 && (uint64_t)off + 1 == rs->hi) {
+        t->ctr.n[C_TCP_KEEPALIVE]++;          /* keep-alive probe: seq = next - 1 */
+        return PLACED;
+    }
+    if ((uint64_t)off > rs->hi)
+        t->ctr.n[C_TCP_GAP_BYTES] += (uint64_t)off - rs->hi;
+    struct emit_ctx e = { t, f };
+    struct reasm_result res;
+    reasm_add(rs, (uint64_t)off, p, len, t->o->tcp_overlap_last ? REASM_LAST : REASM_FIRST,
+              emit, &e, &res);
+    if (res.out_of_order) {
+        f->ooo++;
+        t->ctr.n[C_TCP_OOO_SEGMENTS]++;
+    }
+    t->ctr.n[C_TCP_DUP_BYTES] += res.dup_bytes;
+    return PLACED;
+}
+
+static void account(struct tcpflow *t, struct flow *f, const struct capture_pkt *cp)
+{
+    f->packets++;
+    f->len += cp->wirelen;
+    f->caplen += cp->caplen;
+    f->last_us = cp->ts_us;
+    t->total_packets++;
+    if (f->state == FLOW_OPEN) {
+        list_unlink(&t->idle, f);
+        list_append(&t->idle, f);
+    }
+}
+
+/* Late data for a closed flow (inside its old range): same file. */
+static void place_late(struct tcpflow *t, struct flow *f, const struct tcp_seg *seg,
+                       const struct capture_pkt *cp)
+{
+    t->ctr.n[C_TCP_LATE_TO_CLOSED]++;
+    f->packets++;
+    f->len += cp->wirelen;
+    f->caplen += cp->caplen;
+    t->total_packets++;
+    place_data(t, f, seg);
+    if (t->sink) sink_file_close(t->sink, f);
+}
+
+static void process_tcp(struct tcpflow *t, const struct capture_pkt *cp, const struct l2_info *l2,
+                        const struct ip_pkt *ip, const struct tcp_seg *seg)
+{
+    struct flowkey k;
+    memset(&k, 0, sizeof k);
+    k.family = (uint8_t)ip->family;
+    k.sport = seg->sport;
+    k.dport = seg->dport;
+    memcpy(k.src, ip->src, 16);
+    memcpy(k.dst, ip->dst, 16);
+    uint32_t h = flowtab_hash(&t->tab, &k);
+    struct flow *f = flowtab_find(&t->tab, &k, h);
+    bool syn = seg->flags & TH_SYN;
+
+    if (f && f->state == FLOW_CLOSED) {
+        if (syn && seg->seq != f->rs.isn) {
+            flow_detach(t, f);                           /* a new connection */
+            t->ctr.n[C_TCP_NEW_CONN_SYN]++;
+            f = NULL;
+        } else if (f->end == FLOW_END_TIMEOUT || f->end == FLOW_END_EVICTED) {
+            /* idle, not finished: the connection goes on in the same file */
+            list_unlink(&t->closed, f);
+            f->state = FLOW_OPEN;
+            list_append(&t->idle, f);
+        } else if (seg->len == 0) {
+            return;                                      /* trailing ACK/FIN */
+        } else {
+            int64_t off = reasm_offset(&f->rs, syn ? seg->seq + 1 : seg->seq);
+            if (off < (int64_t)f->rs.hi) {
+                place_late(t, f, seg, cp);
+                return;
+            }
+            flow_detach(t, f);                           /* beyond the old stream */
+            f = NULL;
+        }
+    }
+
+    if (!f) {
+        if (!t->may_start) { t->ctr.n[C_TCP_IGNORED_R]++; return; }
+        if (seg->len == 0 && (!syn || (seg->flags & (TH_FIN | TH_RST)))) {
+            t->ctr.n[C_TCP_IGNORED_NO_FLOW]++;
+            return;
+        }
+        f = flow_new(t, &k, h, seg, l2, cp->ts_us);
+    } else if (syn) {
+        struct reasm *rs = &f->rs;
+        if (rs->syn_seen && seg->seq != rs->isn) {
+            if (rs->hi == 0 && !rs->fin_seen) {
+                reasm_init(rs, seg->seq, true);           /* no data yet: adopt the new ISN */
+            } else {
+                t->ctr.n[C_TCP_NEW_CONN_SYN]++;
+                flow_close(t, f, FLOW_END_NEWCONN);
+                flow_detach(t, f);
+                f = flow_new(t, &k, h, seg, l2, cp->ts_us);
+            }
+        } else if (!rs->syn_seen) {
+            int64_t o1 = reasm_offset(rs, seg->seq + 1);
+            if (o1 <= 0 && (uint64_t)-o1 <= t->o->max_seek) {
+                if (o1 < 0) {
+                    reasm_prepend(rs, (uint64_t)-o1);
+                    if (t->sink) sink_file_prepend(t->sink, f, (uint64_t)-o1);
+                    f->ooo++;
+                }
+                rs->syn_seen = true;
+            } else {
+                t->ctr.n[C_TCP_NEW_CONN_SYN]++;
+                flow_close(t, f, FLOW_END_NEWCONN);
+                flow_detach(t, f);
+                f = flow_new(t, &k, h, seg, l2, cp->ts_us);
+            }
+        }
+        if (!(seg->flags & TH_ACK)) f->client = true;
+    }
+
+    account(t, f, cp);
+    if (seg->len > 0 && place_data(t, f, seg) == SPLIT) {
+        t->ctr.n[C_TCP_MAXSEEK_SPLIT]++;
+        flow_close(t, f, FLOW_END_MAXSEEK);
+        flow_detach(t, f);
+        f = flow_new(t, &k, h, seg, l2, cp->ts_us);
+        account(t, f, cp);
+        place_data(t, f, seg);
+    }
+    struct reasm *rs = &f->rs;
+    if ((seg->flags & TH_FIN) && !rs->fin_seen) {
+        int64_t off = reasm_offset(rs, syn ? seg->seq + 1 : seg->seq) + (int64_t)seg->len;
+        rs->fin_seen = true;
+        rs->fin_off = off > 0 ? (uint64_t)off : 0;
+    }
+    if (seg->flags & TH_RST)
+        flow_close(t, f, FLOW_END_RST);
+    else if (rs->fin_seen && reasm_covered(rs, rs->fin_off))
+        flow_close(t, f, FLOW_END_FIN);
+}
+
+/* ---- packets ---- */
+
+static void expire(struct tcpflow *t, int64_t now)
+{
+    t->now_us = now;
+    expire_idle(t, now);
+    if (t->closed.head) expire_closed(t, now);
+    defrag_expire(t->defrag, now, NULL, NULL);
+}
+
+void tcpflow_tick(struct tcpflow *t, int64_t now_us) { expire(t, now_us); }
+
+void tcpflow_packet(struct tcpflow *t, const struct capture_pkt *cp)
+{
+    struct l2_info l2;
+    const uint8_t *ipb;
+    size_t iplen;
+    enum counter_id why;
+    struct ip_pkt ip;
+    struct tcp_seg seg;
+
+    if (cp->ts_us > t->now_us) expire(t, cp->ts_us);
+    t->pkt_ts = cp->ts_us;
+    if (!datalink_supported(cp->dlt)) {
+        t->unsupported++;
+        return;
+    }
+    memset(&l2, 0, sizeof l2);
+    if (!datalink_decode(cp->dlt, cp->data, cp->caplen, t->o->check_fcs, &l2, &ipb, &iplen, &why)) {
+        t->ctr.n[why]++;
+        return;
+    }
+    if (!ip_decode(ipb, iplen, &ip, &why)) {
+        t->ctr.n[why]++;
+        return;
+    }
+    if (ip.frag) {
+        t->ctr.n[C_IP_FRAGMENT]++;
+        const uint8_t *whole;
+        size_t wlen;
+        struct defrag_frame fr = { cp->ts_us, cp->wirelen, cp->data, cp->caplen, cp->dlt };
+        if (!defrag_add(t->defrag, &ip, l2.has_vlan ? l2.vlan : 0, cp->ts_us, &fr, &whole, &wlen))
+            return;
+        if (!ip_decode(whole, wlen, &ip, &why) || ip.frag) {
+            t->ctr.n[ip.frag ? C_IP_BAD_HEADER : why]++;
+            return;
+        }
+    }
+    if (ip.proto != 6) {
+        t->ctr.n[C_IP_NOT_TCP]++;
+        return;
+    }
+    if (!tcp_decode(ip.l4, ip.l4len, &seg, &why)) {
+        t->ctr.n[why]++;
+        return;
+    }
+    process_tcp(t, cp, &l2, &ip, &seg);
+}
+
+void tcpflow_finish(struct tcpflow *t, enum flow_end end)
+{
+    while (t->idle.head)
+        flow_close(t, t->idle.head, end);
+    while (t->closed.head)
+        flow_release(t, t->closed.head);
+    defrag_finish(t->defrag, NULL, NULL);
+}
+
+void tcpflow_free(struct tcpflow *t)
+{
+    if (!t) return;
+    tcpflow_finish(t, FLOW_END_EOF);
+    sink_file_free(t->sink);
+    defrag_free(t->defrag);
+    flowtab_release(&t->tab);
+    free(t);
+}
+
+const char *flow_end_name(enum flow_end e)
+{
+    switch (e) {
+    case FLOW_END_FIN: return "fin";
+    case FLOW_END_RST: return "rst";
+    case FLOW_END_TIMEOUT: return "timeout";
+    case FLOW_END_EOF: return "eof";
+    case FLOW_END_NEWCONN: return "newconn";
+    case FLOW_END_MAXSEEK: return "maxseek";
+    case FLOW_END_EVICTED: return "evicted";
+    case FLOW_END_SIGNAL: return "signal";
+    }
+    return "?";
+}

@@ -1,0 +1,16 @@
+# Helpers sourced by the end-to-end tests.  $TCPFLOW, $TOP, $SHARED, $PY are set by run.sh.
+set -u
+CORPUS="$SHARED/corpus"
+ORACLE=/usr/bin/tcpflow          # Debian's tcpflow 1.6.1, the reference for compatible behaviour
+tmp=$(mktemp -d /tmp/tcpflow-e2e.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fails=0
+ok()   { echo "ok   $*"; }
+bad()  { echo "FAIL $*"; fails=$((fails+1)); }
+skip() { echo "$*"; exit 77; }
+need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
+need_oracle() { [ -x "$ORACLE" ] || skip "Debian tcpflow 1.6.1 not installed"; }
+# sums DIR: "sha256  relative/path" for every regular file except report.xml, sorted
+sums() { (cd "$1" && find . -type f ! -name report.xml -printf '%P\n' | LC_ALL=C sort | while IFS= read -r f; do
+    printf '%s  %s\n' "$(sha256sum < "$f" | cut -c1-64)" "$f"; done); }
+finish() { if [ $fails = 0 ]; then echo "all ok"; exit 0; else echo "$fails failure(s)"; exit 1; fi; }
