@@ -3,6 +3,7 @@
 #include "capture.h"
 #include "datalink.h"
 #include "options.h"
+#include "sink_console.h"
 #include "tcpflow.h"
 #include "util/log.h"
 #include <errno.h>
@@ -147,8 +148,26 @@ int main(int argc, char **argv)
 
     struct tcpflow *t = tcpflow_new(&o);
     int rc = 0;
-    bool show_progress = o.progress && isatty(2);
     char err[1024];
+    struct sink_console *console = NULL;
+    if (o.console) {
+        struct sink_console_config cc = {
+            .header = o.console_header, .hex = o.console_hex, .binary = o.console_binary,
+            .strip = o.console_strip, .nonl = o.console_nonl, .color = o.console_color,
+            .json = o.console_json, .max_bytes = o.max_bytes, .outdir = o.outdir, .tmpl = o.tmpl,
+            .tdelta_us = o.tdelta_us, .max_held_flow = 1u << 20, .max_held_total = 64u << 20,
+            .lockname = o.lockname, .out = stdout,
+        };
+        console = sink_console_new(&cc, err, sizeof err);
+        if (!console) {
+            log_error("%s", err);
+            tcpflow_free(t);
+            options_release(&o);
+            return 1;
+        }
+        tcpflow_set_console(t, console);
+    }
+    bool show_progress = o.progress && isatty(2);
     if (o.ninputs == 0) {
         struct capture *c = capture_open_live(o.iface, o.promisc, o.pbuf_timeout_ms, o.bpf, err, sizeof err);
         if (!c) {
@@ -194,6 +213,7 @@ int main(int argc, char **argv)
         counters_print(tcpflow_counters(t), stderr);
     }
     tcpflow_free(t);
+    sink_console_free(console);
     options_release(&o);
     return rc;
 }

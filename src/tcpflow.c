@@ -13,6 +13,7 @@
 #include "ip.h"
 #include "naming.h"
 #include "reasm.h"
+#include "sink_console.h"
 #include "sink_file.h"
 #include "tcp.h"
 #include "util/log.h"
@@ -28,6 +29,7 @@ struct tcpflow {
     struct flist idle;          /* open flows, least recently active first */
     struct flist closed;        /* closed flows, oldest close first */
     struct sink_file *sink;
+    struct sink_console *console;   /* borrowed */
     struct defrag *defrag;
     bool may_start;
     uint64_t next_flow_id, next_session_id;
@@ -95,6 +97,8 @@ void tcpflow_set_flow_done(struct tcpflow *t, tcpflow_flow_done_fn fn, void *arg
     t->done_fn = fn;
     t->done_arg = arg;
 }
+
+void tcpflow_set_console(struct tcpflow *t, struct sink_console *c) { t->console = c; }
 
 void tcpflow_set_may_start(struct tcpflow *t, bool may) { t->may_start = may; }
 const char *tcpflow_error(const struct tcpflow *t) { return t->sink ? sink_file_error(t->sink) : NULL; }
@@ -172,6 +176,7 @@ static void flow_close(struct tcpflow *t, struct flow *f, enum flow_end why)
     if (f->state != FLOW_OPEN) return;
     f->end = why;
     if (t->sink) sink_file_close(t->sink, f);
+    if (t->console) sink_console_flow_end(t->console, f);
     list_unlink(&t->idle, f);
     f->state = FLOW_CLOSED;
     list_append(&t->closed, f);
@@ -245,6 +250,20 @@ static void emit(void *arg, uint64_t off, const uint8_t *p, size_t n)
     struct emit_ctx *e = arg;
     if (e->t->sink)
         sink_file_write(e->t->sink, e->f, off, p, n, e->t->pkt_ts);
+    if (e->t->console)
+        sink_console_data(e->t->console, e->f, off, p, n, e->t->pkt_ts);
+}
+
+/* The origin of f moved back by n bytes: tell the sinks. */
+static int prepend(struct tcpflow *t, struct flow *f, uint64_t n)
+{
+    reasm_prepend(&f->rs, n);
+    f->ooo++;
+    if (t->console)
+        sink_console_prepend(t->console, f, n);
+    if (t->sink)
+        return sink_file_prepend(t->sink, f, n);
+    return 0;
 }
 
 enum place { PLACED, SPLIT };
@@ -276,9 +295,7 @@ static enum place place_data(struct tcpflow *t, struct flow *f, const struct tcp
         } else {
             if (before > t->o->max_seek) return SPLIT;
             /* capture started mid-stream and earlier data turned up: move the origin */
-            reasm_prepend(rs, before);
-            if (t->sink && sink_file_prepend(t->sink, f, before) < 0) return PLACED;
-            f->ooo++;
+            if (prepend(t, f, before) < 0) return PLACED;
             off = 0;
         }
     } else if ((uint64_t)off > rs->hi && (uint64_t)off - rs->hi > t->o->max_seek && rs->hi > 0) {
@@ -326,6 +343,7 @@ static void place_late(struct tcpflow *t, struct flow *f, const struct tcp_seg *
     t->total_packets++;
     place_data(t, f, seg);
     if (t->sink) sink_file_close(t->sink, f);
+    if (t->console) sink_console_flow_end(t->console, f);
 }
 
 static void process_tcp(struct tcpflow *t, const struct capture_pkt *cp, const struct l2_info *l2,
@@ -386,11 +404,8 @@ static void process_tcp(struct tcpflow *t, const struct capture_pkt *cp, const s
         } else if (!rs->syn_seen) {
             int64_t o1 = reasm_offset(rs, seg->seq + 1);
             if (o1 <= 0 && (uint64_t)-o1 <= t->o->max_seek) {
-                if (o1 < 0) {
-                    reasm_prepend(rs, (uint64_t)-o1);
-                    if (t->sink) sink_file_prepend(t->sink, f, (uint64_t)-o1);
-                    f->ooo++;
-                }
+                if (o1 < 0)
+                    prepend(t, f, (uint64_t)-o1);
                 rs->syn_seen = true;
             } else {
                 t->ctr.n[C_TCP_NEW_CONN_SYN]++;

@@ -23,6 +23,10 @@ void tcpflow_free(struct tcpflow *t);
 
 void tcpflow_set_flow_done(struct tcpflow *t, tcpflow_flow_done_fn fn, void *arg);
 
+struct sink_console;
+/* Print streams on the console through c (borrowed; NULL = off). */
+void tcpflow_set_console(struct tcpflow *t, struct sink_console *c);
+
 /* Whether packets of the current input may start new flows (-R: false). */
 void tcpflow_set_may_start(struct tcpflow *t, bool may);
 
