@@ -87,7 +87,7 @@ char *naming_finalize(const char *tmpl)
 {
     for (const char *p = tmpl; *p; p++) {
         if (*p == '%' && p[1]) {
-            if (p[1] == 'c' || p[1] == '#')
+            if (p[1] == 'c')
                 return xstrdup(tmpl);
             p++;
         }

@@ -23,7 +23,7 @@ bool naming_check(const char *tmpl, char *err, size_t errlen);
  * caller) or an unknown one. */
 bool naming_apply_F(char **tmpl, char letter);
 
-/* If tmpl has no %c nor %#, return a new string with %C%c appended; else a
+/* If tmpl has no %c (as 1.6.1: %# does not count), return a new string with %C%c appended; else a
  * copy. */
 char *naming_finalize(const char *tmpl);
 

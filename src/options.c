@@ -251,7 +251,7 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
     o->argc = argc;
     o->argv = argv;
     int helps = 0, c;
-    bool list_files = false, want_scanner_info = false, Fx = false;
+    bool list_files = false, want_scanner_info = false, Fx = false, Fc = false;
     uint64_t u;
     opterr = 0;
     optind = 1;
@@ -283,6 +283,7 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
             for (const char *p = optarg; *p; p++) {
                 if (*p == 'X') Fx = true;
                 else if (*p == 'M') o->md5 = true;
+                else if (*p == 'c' && naming_apply_F(&o->tmpl, *p)) Fc = true;
                 else if (!naming_apply_F(&o->tmpl, *p))
                     log_error("-F invalid format specification '%c'", *p);
             }
@@ -331,6 +332,7 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
             if (!naming_check(optarg, err, sizeof err)) { log_error("%s", err); return OPT_EXIT_ERR; }
             free(o->tmpl);
             o->tmpl = xstrdup(optarg);
+            Fc = false;
             break;
         }
         case 'U': o->user = optarg; break;
@@ -393,7 +395,8 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
     }
     if (o->scan_md5) o->md5 = true;
     {
-        char *t = naming_finalize(o->tmpl);
+        /* -Fc already put the counter on every name */
+        char *t = Fc ? xstrdup(o->tmpl) : naming_finalize(o->tmpl);
         char err[512];
         free(o->tmpl);
         o->tmpl = t;
