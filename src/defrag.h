@@ -59,6 +59,13 @@ struct defrag *defrag_new(const struct defrag_config *cfg, struct counters *coun
 /* Frees everything held (counting nothing). NULL is a no-op. */
 void defrag_free(struct defrag *d);
 
+/* Frames that defrag_add gives up on go to cb: those of datagrams it drops
+ * (caps, oversize, conflicting last fragment, expired when the fragment
+ * arrived) and the frame of a fragment it refuses outright (keep_frames
+ * only; frames are borrowed for the call).  cb NULL (the default) discards
+ * them. */
+void defrag_set_drop_cb(struct defrag *d, defrag_frame_cb cb, void *arg);
+
 /* Offer one fragment: ip was decoded from the IP packet pkt[0..pktlen)
  * (ip->frag is true).  vlan is part of the key.  frame describes the
  * original link-layer frame (used only when keep_frames).  Returns true when

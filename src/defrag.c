@@ -1,0 +1,713 @@
+/* defrag.c - IPv4 and IPv6 fragment reassembly.  See defrag.h and
+ * docs/internals/defrag.md.
+ *
+ * Each datagram in progress is a struct dg: found through a chained hash
+ * table, linked into an age list (oldest first fragment first), holding a
+ * sorted list of non-overlapping pieces of data.  A new fragment is first
+ * surveyed (read only: duplicate? how many pieces does it touch?), room is
+ * made under the caps, then the overlap policy carves the bytes the new
+ * fragment wins out of the held pieces and the new bytes fill the gaps.
+ */
+#include "defrag.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "util/xalloc.h"
+
+#define IP_MAXPACKET 65535u
+#define FRAG_MAXOFF  65528u            /* 13-bit offset field * 8 */
+
+struct dg_key {
+    uint8_t family, proto;
+    uint16_t vlan;
+    uint32_t id;
+    uint8_t src[16], dst[16];
+};
+
+/* Bytes [off, off+len) of the datagram; they live at data[skip..]. */
+struct piece {
+    struct piece *prev, *next;
+    uint32_t off, len;
+    uint32_t skip;                     /* bytes trimmed from the front */
+    uint32_t alloc;                    /* bytes allocated in data[] */
+    uint8_t data[];
+};
+
+struct kframe {
+    struct kframe *next;
+    struct defrag_frame f;
+    uint8_t data[];
+};
+
+struct dg {
+    struct dg *hnext, **hpprev;        /* hash chain */
+    struct dg *older, *newer;          /* age list */
+    uint64_t hash;
+    struct dg_key key;
+    int64_t first_ts;
+    struct piece *head, *tail;
+    uint32_t held;                     /* data bytes held (sum of piece lengths) */
+    uint32_t max_end;                  /* highest byte end held */
+    uint32_t end;                      /* data length, once end_known */
+    bool end_known;
+    uint8_t *hdr;                      /* header of the fragment holding byte 0 */
+    size_t hdrlen;
+    size_t nh_off;                     /* IPv6: see struct ip_pkt */
+    uint8_t frag_nh;
+    uint32_t nfrags;                   /* fragments accepted (duplicates too) */
+    size_t cost;                       /* bytes charged to defrag_held_bytes */
+    struct kframe *frames, **frames_tail;
+};
+
+struct defrag {
+    struct defrag_config cfg;
+    struct counters *c;
+    struct dg **buckets;
+    size_t nbuckets;                   /* power of two */
+    size_t count;
+    struct dg *oldest, *newest;
+    size_t held;
+    int64_t clock;                     /* capture time, never going back */
+    bool clock_set;
+    uint64_t seed;
+    defrag_frame_cb drop_cb;
+    void *drop_arg;
+    uint8_t *out;
+    size_t outcap;
+};
+
+#define MIN_BUCKETS 64u
+#define MAX_BUCKETS ((size_t)1 << 22)
+
+void defrag_config_default(struct defrag_config *cfg)
+{
+    cfg->timeout_us = 60 * (int64_t)1000000;
+    cfg->max_bytes = (size_t)64 << 20;
+    cfg->max_datagrams = 65536;
+    cfg->policy = DEFRAG_FIRST;
+    cfg->keep_frames = false;
+}
+
+bool defrag_policy_parse(const char *name, enum defrag_policy *out)
+{
+    static const struct { const char *name; enum defrag_policy p; } tab[] = {
+        { "first", DEFRAG_FIRST }, { "last", DEFRAG_LAST }, { "bsd", DEFRAG_BSD },
+        { "linux", DEFRAG_LINUX }, { "windows", DEFRAG_WINDOWS },
+        { "solaris", DEFRAG_SOLARIS },
+    };
+    if (!name)
+        return false;
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (strcmp(name, tab[i].name) == 0) {
+            *out = tab[i].p;
+            return true;
+        }
+    return false;
+}
+
+struct defrag *defrag_new(const struct defrag_config *cfg, struct counters *counters)
+{
+    struct defrag *d = xcalloc(1, sizeof *d);
+    d->cfg = *cfg;
+    d->c = counters;
+    d->nbuckets = MIN_BUCKETS;
+    d->buckets = xcalloc(d->nbuckets, sizeof *d->buckets);
+    /* Seed the hash so that fragment ids chosen by a sender cannot pile up
+     * in one chain; results never depend on it. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    d->seed = (uint64_t)(uintptr_t)d * 0x9E3779B97F4A7C15u ^ (uint64_t)ts.tv_nsec << 20 ^
+              (uint64_t)ts.tv_sec;
+    return d;
+}
+
+void defrag_set_drop_cb(struct defrag *d, defrag_frame_cb cb, void *arg)
+{
+    d->drop_cb = cb;
+    d->drop_arg = arg;
+}
+
+size_t defrag_held_bytes(const struct defrag *d) { return d->held; }
+size_t defrag_datagrams(const struct defrag *d) { return d->count; }
+
+static void count(struct defrag *d, enum counter_id id, uint64_t n)
+{
+    if (d->c)
+        d->c->n[id] += n;
+}
+
+/* ---- hash table and age list ---- */
+
+static uint64_t key_hash(const struct defrag *d, const struct dg_key *k)
+{
+    const uint8_t *p = (const uint8_t *)k;
+    uint64_t h = 0xcbf29ce484222325u ^ d->seed;
+    for (size_t i = 0; i < sizeof *k; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3u;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    return h;
+}
+
+static void bucket_insert(struct dg **buckets, size_t nbuckets, struct dg *g)
+{
+    struct dg **b = &buckets[g->hash & (nbuckets - 1)];
+    g->hnext = *b;
+    if (*b)
+        (*b)->hpprev = &g->hnext;
+    g->hpprev = b;
+    *b = g;
+}
+
+static void table_grow(struct defrag *d)
+{
+    size_t n = d->nbuckets * 2;
+    struct dg **nb = xcalloc(n, sizeof *nb);
+    for (size_t i = 0; i < d->nbuckets; i++) {
+        struct dg *g = d->buckets[i];
+        while (g) {
+            struct dg *next = g->hnext;
+            bucket_insert(nb, n, g);
+            g = next;
+        }
+    }
+    free(d->buckets);
+    d->buckets = nb;
+    d->nbuckets = n;
+}
+
+static struct dg *lookup(struct defrag *d, const struct dg_key *k, uint64_t h)
+{
+    for (struct dg *g = d->buckets[h & (d->nbuckets - 1)]; g; g = g->hnext)
+        if (g->hash == h && memcmp(&g->key, k, sizeof *k) == 0)
+            return g;
+    return NULL;
+}
+
+static struct dg *dg_create(struct defrag *d, const struct dg_key *k, uint64_t h)
+{
+    if (d->count >= d->nbuckets && d->nbuckets < MAX_BUCKETS)
+        table_grow(d);
+    struct dg *g = xcalloc(1, sizeof *g);
+    g->key = *k;
+    g->hash = h;
+    g->first_ts = d->clock;
+    g->frames_tail = &g->frames;
+    g->cost = sizeof *g;
+    d->held += g->cost;
+    bucket_insert(d->buckets, d->nbuckets, g);
+    g->older = d->newest;
+    if (d->newest)
+        d->newest->newer = g;
+    else
+        d->oldest = g;
+    d->newest = g;
+    d->count++;
+    return g;
+}
+
+/* Unlink g, hand its kept frames to cb (if any), free it. */
+static void dg_drop(struct defrag *d, struct dg *g, defrag_frame_cb cb, void *arg)
+{
+    *g->hpprev = g->hnext;
+    if (g->hnext)
+        g->hnext->hpprev = g->hpprev;
+    if (g->older)
+        g->older->newer = g->newer;
+    else
+        d->oldest = g->newer;
+    if (g->newer)
+        g->newer->older = g->older;
+    else
+        d->newest = g->older;
+    d->count--;
+    d->held -= g->cost;
+
+    for (struct kframe *f = g->frames, *next; f; f = next) {
+        next = f->next;
+        if (cb)
+            cb(arg, &f->f);
+        free(f);
+    }
+    for (struct piece *p = g->head, *next; p; p = next) {
+        next = p->next;
+        free(p);
+    }
+    free(g->hdr);
+    free(g);
+}
+
+/* ---- pieces ---- */
+
+static size_t piece_cost(uint32_t alloc) { return sizeof(struct piece) + alloc; }
+
+static struct piece *piece_new(struct defrag *d, struct dg *g, uint32_t off,
+                               const uint8_t *src, uint32_t len)
+{
+    struct piece *p = xmalloc(sizeof *p + len);
+    p->prev = p->next = NULL;
+    p->off = off;
+    p->len = len;
+    p->skip = 0;
+    p->alloc = len;
+    memcpy(p->data, src, len);
+    g->cost += piece_cost(len);
+    d->held += piece_cost(len);
+    return p;
+}
+
+/* Link p after `after` (NULL: at the head). */
+static void piece_link(struct dg *g, struct piece *after, struct piece *p)
+{
+    p->prev = after;
+    p->next = after ? after->next : g->head;
+    if (p->next)
+        p->next->prev = p;
+    else
+        g->tail = p;
+    if (after)
+        after->next = p;
+    else
+        g->head = p;
+}
+
+static void piece_free(struct defrag *d, struct dg *g, struct piece *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        g->head = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    else
+        g->tail = p->prev;
+    g->cost -= piece_cost(p->alloc);
+    d->held -= piece_cost(p->alloc);
+    free(p);
+}
+
+static uint32_t pend(const struct piece *p) { return p->off + p->len; }
+static const uint8_t *pdata(const struct piece *p) { return p->data + p->skip; }
+
+/* The last piece that ends at or before s (NULL: none).  Walks from the
+ * nearer end, so in-order and reverse-order arrival cost O(1). */
+static struct piece *piece_before(const struct dg *g, uint32_t s)
+{
+    if (s < g->max_end / 2) {
+        struct piece *q = NULL;
+        for (struct piece *p = g->head; p && pend(p) <= s; p = p->next)
+            q = p;
+        return q;
+    }
+    struct piece *q = g->tail;
+    while (q && pend(q) > s)
+        q = q->prev;
+    return q;
+}
+
+/* Does the new fragment [s,e) win the bytes it shares with held piece p?
+ * Decided on p's current extent (after earlier trimming), as the stacks do. */
+static bool new_wins(enum defrag_policy pol, uint32_t s, uint32_t e, const struct piece *p)
+{
+    uint32_t po = p->off, pe = pend(p);
+    switch (pol) {
+    case DEFRAG_FIRST:   return false;
+    case DEFRAG_LAST:    return true;
+    case DEFRAG_BSD:     return s < po;
+    case DEFRAG_LINUX:   return s <= po;
+    case DEFRAG_WINDOWS: return s < po && e > pe;
+    case DEFRAG_SOLARIS: return s < po && e >= pe;
+    }
+    return false;
+}
+
+struct survey {
+    uint32_t noverlap;                 /* held pieces sharing bytes with [s,e) */
+    bool dup;                          /* every byte of [s,e) held, all equal */
+    uint32_t split_tail;               /* LAST: bytes copied when splitting a piece */
+};
+
+static void survey(const struct dg *g, enum defrag_policy pol, uint32_t s, uint32_t e,
+                   const uint8_t *src, struct survey *sv)
+{
+    memset(sv, 0, sizeof *sv);
+    struct piece *q = piece_before(g, s);
+    uint32_t cur = s;
+    bool covered = true, equal = true;
+    for (struct piece *p = q ? q->next : g->head; p && p->off < e; p = p->next) {
+        uint32_t a = p->off > s ? p->off : s;
+        uint32_t b = pend(p) < e ? pend(p) : e;
+        sv->noverlap++;
+        if (p->off > cur)
+            covered = false;
+        if (equal && memcmp(pdata(p) + (a - p->off), src + (a - s), b - a) != 0)
+            equal = false;
+        cur = b;
+        if (p->off < s && pend(p) > e && new_wins(pol, s, e, p))
+            sv->split_tail = pend(p) - e;
+    }
+    sv->dup = sv->noverlap > 0 && covered && cur == e && equal;
+}
+
+/* Place the new fragment [s,e) (bytes src) into g under the policy.
+ * Returns true when it supplied byte 0. */
+static bool apply(struct defrag *d, struct dg *g, uint32_t s, uint32_t e, const uint8_t *src)
+{
+    enum defrag_policy pol = d->cfg.policy;
+    struct piece *q = piece_before(g, s);
+
+    /* Phase 1: carve what the new fragment wins out of the held pieces. */
+    struct piece *p = q ? q->next : g->head;
+    while (p && p->off < e) {
+        struct piece *next = p->next;
+        uint32_t po = p->off, pe = pend(p);
+        if (new_wins(pol, s, e, p)) {
+            if (s <= po && e >= pe) {
+                g->held -= p->len;
+                piece_free(d, g, p);
+            } else if (s <= po) {              /* new covers p's front */
+                uint32_t k = e - po;
+                g->held -= k;
+                p->off += k;
+                p->skip += k;
+                p->len -= k;
+            } else if (e >= pe) {              /* new covers p's back */
+                g->held -= pe - s;
+                p->len = s - po;
+            } else {                           /* new inside p: split */
+                struct piece *t = piece_new(d, g, e, pdata(p) + (e - po), pe - e);
+                g->held -= e - s;
+                p->len = s - po;
+                piece_link(g, p, t);
+                next = t->next;
+            }
+        }
+        p = next;
+    }
+
+    /* Phase 2: the new bytes fill every gap left in [s,e). */
+    bool byte0 = false;
+    struct piece *after = q;                   /* untouched: ends at or before s */
+    uint32_t cur = s;
+    while (cur < e) {
+        struct piece *nx = after ? after->next : g->head;
+        uint32_t gap_end = (nx && nx->off < e) ? nx->off : e;
+        if (gap_end > cur) {
+            struct piece *np = piece_new(d, g, cur, src + (cur - s), gap_end - cur);
+            piece_link(g, after, np);
+            g->held += gap_end - cur;
+            if (cur == 0)
+                byte0 = true;
+            after = np;
+        }
+        if (gap_end < e) {                     /* skip the held piece nx */
+            after = nx;
+            cur = pend(nx);
+        } else {
+            cur = e;
+        }
+    }
+    if (e > g->max_end)
+        g->max_end = e;
+    return byte0;
+}
+
+/* ---- caps ---- */
+
+static uint64_t frame_cost(const struct defrag_frame *f)
+{
+    return sizeof(struct kframe) + (uint64_t)(f->data ? f->caplen : 0);
+}
+
+/* Evict the oldest datagrams other than keep until `need` more bytes fit.
+ * Returns false when they cannot fit even with only keep left. */
+static bool make_room(struct defrag *d, struct dg *keep, uint64_t need)
+{
+    while ((uint64_t)d->held + need > (uint64_t)d->cfg.max_bytes) {
+        struct dg *v = d->oldest;
+        if (v && v == keep)
+            v = v->newer;
+        if (!v)
+            return false;
+        count(d, C_FRAG_MEMCAP, v->nfrags);
+        dg_drop(d, v, d->drop_cb, d->drop_arg);
+    }
+    return true;
+}
+
+static void keep_frame(struct defrag *d, struct dg *g, const struct defrag_frame *f)
+{
+    uint32_t n = f->data ? f->caplen : 0;
+    struct kframe *k = xmalloc(sizeof *k + n);
+    k->next = NULL;
+    k->f = *f;
+    k->f.caplen = n;
+    if (n)
+        memcpy(k->data, f->data, n);
+    k->f.data = k->data;
+    *g->frames_tail = k;
+    g->frames_tail = &k->next;
+    g->cost += sizeof *k + n;
+    d->held += sizeof *k + n;
+}
+
+/* ---- output ---- */
+
+static uint16_t ipv4_cksum(const uint8_t *h, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)h[i] << 8 | h[i + 1];
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* Bytes of header that count toward the 65,535 limit. */
+static size_t hdr_extra(int family, size_t hdrlen)
+{
+    return family == 4 ? hdrlen : hdrlen - 40;
+}
+
+static void build_output(struct defrag *d, const struct dg *g, size_t *outlen)
+{
+    size_t n = g->hdrlen + g->end;
+    if (n > d->outcap) {
+        d->out = xreallocarray(d->out, n, 1);
+        d->outcap = n;
+    }
+    uint8_t *o = d->out;
+    memcpy(o, g->hdr, g->hdrlen);
+    for (const struct piece *p = g->head; p; p = p->next)
+        memcpy(o + g->hdrlen + p->off, pdata(p), p->len);
+    if (g->key.family == 4) {
+        o[2] = (uint8_t)(n >> 8);
+        o[3] = (uint8_t)n;
+        o[6] &= 0xC0;                          /* keep RF and DF; clear MF, offset */
+        o[7] = 0;
+        o[10] = o[11] = 0;
+        uint16_t ck = ipv4_cksum(o, g->hdrlen);
+        o[10] = (uint8_t)(ck >> 8);
+        o[11] = (uint8_t)ck;
+    } else {
+        size_t plen = n - 40;
+        o[4] = (uint8_t)(plen >> 8);
+        o[5] = (uint8_t)plen;
+        o[g->nh_off] = g->frag_nh;
+    }
+    *outlen = n;
+}
+
+/* ---- entry points ---- */
+
+/* Refuse a fragment that is not held: count it, hand its frame on. */
+static bool refuse(struct defrag *d, enum counter_id why, const struct defrag_frame *frame)
+{
+    count(d, why, 1);
+    if (d->cfg.keep_frames && frame && d->drop_cb)
+        d->drop_cb(d->drop_arg, frame);
+    return false;
+}
+
+static void advance_clock(struct defrag *d, int64_t now_us)
+{
+    if (!d->clock_set || now_us > d->clock) {
+        d->clock = now_us;
+        d->clock_set = true;
+    }
+}
+
+static void expire(struct defrag *d, defrag_frame_cb cb, void *arg)
+{
+    if (d->cfg.timeout_us <= 0)
+        return;
+    while (d->oldest && d->clock - d->oldest->first_ts > d->cfg.timeout_us) {
+        count(d, C_FRAG_TIMEOUT, 1);
+        dg_drop(d, d->oldest, cb, arg);
+    }
+}
+
+/* Is the decoded fragment self-consistent enough to hold? */
+static bool frag_valid(const struct ip_pkt *ip)
+{
+    if (ip->clipped || (ip->l4len && !ip->l4) || !ip->hdr)
+        return false;
+    if (ip->family == 4)
+        return ip->hdrlen >= 20 && ip->hdrlen <= 60;
+    if (ip->family == 6)
+        return ip->hdrlen >= 40 && ip->v6_nh_off < ip->hdrlen &&
+               ip->hdrlen - 40 <= IP_MAXPACKET;
+    return false;
+}
+
+/* Room under the caps for `need` more bytes for datagram g (NULL: a new
+ * one), evicting the oldest datagrams.  On failure the fragment is refused
+ * (and g, which can never fit, dropped). */
+static bool reserve(struct defrag *d, struct dg *g, uint64_t need,
+                    const struct defrag_frame *frame)
+{
+    if (!g) {
+        if (d->cfg.max_datagrams == 0)
+            return refuse(d, C_FRAG_TOO_MANY, frame);
+        while (d->count >= d->cfg.max_datagrams) {
+            count(d, C_FRAG_TOO_MANY, d->oldest->nfrags);
+            dg_drop(d, d->oldest, d->drop_cb, d->drop_arg);
+        }
+    }
+    if (make_room(d, g, need))
+        return true;
+    if (g) {
+        count(d, C_FRAG_MEMCAP, g->nfrags);
+        dg_drop(d, g, d->drop_cb, d->drop_arg);
+    }
+    return refuse(d, C_FRAG_MEMCAP, frame);
+}
+
+/* The fragment that supplied byte 0 gives the datagram its header. */
+static void set_header(struct defrag *d, struct dg *g, const struct ip_pkt *ip)
+{
+    uint8_t *nh = xmalloc(ip->hdrlen);
+    memcpy(nh, ip->hdr, ip->hdrlen);
+    if (g->hdr) {
+        g->cost -= g->hdrlen;
+        d->held -= g->hdrlen;
+        free(g->hdr);
+    }
+    g->hdr = nh;
+    g->hdrlen = ip->hdrlen;
+    g->nh_off = ip->v6_nh_off;
+    g->frag_nh = ip->v6_frag_nh;
+    g->cost += g->hdrlen;
+    d->held += g->hdrlen;
+}
+
+/* Does a fragment [s,e) contradict the end of g, once known? */
+static bool end_conflict(const struct dg *g, uint32_t e, bool last)
+{
+    if (last)
+        return g->end_known ? e != g->end : g->max_end > e;
+    return g->end_known && e > g->end;
+}
+
+static void make_key(struct dg_key *k, const struct ip_pkt *ip, uint16_t vlan)
+{
+    memset(k, 0, sizeof *k);
+    k->family = (uint8_t)ip->family;
+    k->proto = ip->proto;
+    k->vlan = vlan;
+    k->id = ip->frag_id;
+    memcpy(k->src, ip->src, 16);
+    memcpy(k->dst, ip->dst, 16);
+}
+
+bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
+                int64_t now_us, const struct defrag_frame *frame,
+                const uint8_t **out, size_t *outlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    advance_clock(d, now_us);
+    expire(d, d->drop_cb, d->drop_arg);
+
+    /* Lengths: a fragment carries data; all but the last a multiple of 8. */
+    if (!frag_valid(ip) || ip->l4len == 0 || (ip->frag_more && ip->l4len % 8 != 0) ||
+        ip->frag_off % 8 != 0)
+        return refuse(d, C_FRAG_BAD_LENGTH, frame);
+
+    struct dg_key k;
+    make_key(&k, ip, vlan);
+    uint64_t h = key_hash(d, &k);
+    struct dg *g = lookup(d, &k, h);
+
+    /* Past 65,535 bytes no stack accepts the datagram. */
+    if (ip->frag_off > FRAG_MAXOFF || ip->l4len > IP_MAXPACKET ||
+        hdr_extra(ip->family, ip->hdrlen) + ip->frag_off + ip->l4len > IP_MAXPACKET) {
+        if (g)
+            dg_drop(d, g, d->drop_cb, d->drop_arg);
+        return refuse(d, C_FRAG_OVERSIZE, frame);
+    }
+    uint32_t s = ip->frag_off, len = (uint32_t)ip->l4len, e = s + len;
+    bool last = !ip->frag_more;
+    if (g && end_conflict(g, e, last)) {
+        dg_drop(d, g, d->drop_cb, d->drop_arg);
+        return refuse(d, C_FRAG_CONFLICT_LAST, frame);
+    }
+
+    /* An upper bound of the bytes this fragment can add. */
+    struct survey sv = { 0, false, 0 };
+    if (g)
+        survey(g, d->cfg.policy, s, e, ip->l4, &sv);
+    uint64_t need = (uint64_t)(sv.noverlap + 1) * sizeof(struct piece) + len;
+    if (sv.split_tail)
+        need += piece_cost(sv.split_tail);
+    if (s == 0)
+        need += ip->hdrlen;
+    if (d->cfg.keep_frames && frame)
+        need += frame_cost(frame);
+    if (!g)
+        need += sizeof(struct dg);
+    if (!reserve(d, g, need, frame))
+        return false;
+    if (!g)
+        g = dg_create(d, &k, h);
+
+    g->nfrags++;
+    if (d->cfg.keep_frames && frame)
+        keep_frame(d, g, frame);
+    if (sv.dup) {
+        count(d, C_FRAG_DUPLICATE, 1);
+    } else {
+        if (sv.noverlap)
+            count(d, C_FRAG_OVERLAP, 1);
+        if (apply(d, g, s, e, ip->l4))
+            set_header(d, g, ip);
+    }
+    if (last) {
+        g->end = e;
+        g->end_known = true;
+    }
+    if (!g->end_known || g->held != g->end)
+        return false;
+
+    /* Complete.  The header that came with byte 0 may be longer than the
+     * ones checked so far. */
+    if (hdr_extra(g->key.family, g->hdrlen) + g->end > IP_MAXPACKET) {
+        count(d, C_FRAG_OVERSIZE, 1);
+        dg_drop(d, g, d->drop_cb, d->drop_arg);
+        return false;
+    }
+    build_output(d, g, outlen);
+    *out = d->out;
+    count(d, C_FRAG_REASSEMBLED, 1);
+    dg_drop(d, g, NULL, NULL);
+    return true;
+}
+
+void defrag_expire(struct defrag *d, int64_t now_us, defrag_frame_cb cb, void *arg)
+{
+    advance_clock(d, now_us);
+    expire(d, cb, arg);
+}
+
+void defrag_finish(struct defrag *d, defrag_frame_cb cb, void *arg)
+{
+    while (d->oldest) {
+        count(d, C_FRAG_END_INCOMPLETE, 1);
+        dg_drop(d, d->oldest, cb, arg);
+    }
+}
+
+void defrag_free(struct defrag *d)
+{
+    if (!d)
+        return;
+    while (d->oldest)
+        dg_drop(d, d->oldest, NULL, NULL);
+    free(d->buckets);
+    free(d->out);
+    free(d);
+}

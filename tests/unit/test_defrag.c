@@ -1,0 +1,1036 @@
+/* test_defrag.c - IPv4 and IPv6 fragment reassembly.
+ *
+ * Packets are built by hand and struct ip_pkt is filled as ip_decode would,
+ * so these tests depend on defrag.c alone.  Each packet is built in a heap
+ * buffer freed right after defrag_add, so keeping a pointer into it would
+ * show under ASan. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "defrag.h"
+
+#define SEC 1000000LL
+
+static const uint8_t V6SRC[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+static const uint8_t V6DST[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
+
+static const enum defrag_policy POLICIES[6] = {
+    DEFRAG_FIRST, DEFRAG_LAST, DEFRAG_BSD, DEFRAG_LINUX, DEFRAG_WINDOWS, DEFRAG_SOLARIS,
+};
+static const char *const PNAMES[6] = { "first", "last", "bsd", "linux", "windows", "solaris" };
+
+/* What varies between the datagrams of a test. */
+struct fk {
+    int family;             /* 4 or 6 */
+    uint32_t id;
+    uint8_t proto;
+    uint8_t ttl;            /* IPv4 TTL / IPv6 hop limit: tells headers apart */
+    unsigned v4opt;         /* IPv4 option bytes (multiple of 4, <= 40) */
+    bool v6ext;             /* IPv6: HBH, DestOpts, Routing before the Fragment header */
+    uint8_t src0;           /* first source address byte */
+};
+
+static struct fk v4k(uint32_t id) { return (struct fk){ 4, id, 6, 64, 0, false, 10 }; }
+static struct fk v6k(uint32_t id, bool ext) { return (struct fk){ 6, id, 6, 64, 0, ext, 0x20 }; }
+
+/* Build the fragment (hdr + data) into a new heap buffer; fill *ip as
+ * ip_decode would.  Returns the buffer and its length in *n. */
+static uint8_t *build(const struct fk *k, uint32_t off, bool more, const uint8_t *data,
+                      size_t len, struct ip_pkt *ip, size_t *n)
+{
+    size_t hl = k->family == 4 ? 20 + k->v4opt : 40 + (k->v6ext ? 24 : 0);
+    size_t fh = k->family == 4 ? 0 : 8;
+    size_t tot = hl + fh + len;
+    uint8_t *b = calloc(1, tot);
+    assert_non_null(b);
+    memset(ip, 0, sizeof *ip);
+    if (k->family == 4) {
+        uint16_t fl = (uint16_t)((more ? 0x2000 : 0) | ((off / 8) & 0x1FFF));
+        b[0] = (uint8_t)(0x40 | hl / 4);
+        b[2] = (uint8_t)(tot >> 8);
+        b[3] = (uint8_t)tot;
+        b[4] = (uint8_t)(k->id >> 8);
+        b[5] = (uint8_t)k->id;
+        b[6] = (uint8_t)(fl >> 8);
+        b[7] = (uint8_t)fl;
+        b[8] = k->ttl;
+        b[9] = k->proto;
+        b[10] = 0xAB;                       /* wrong checksum: must be recomputed */
+        b[11] = 0xCD;
+        uint8_t src[4] = { k->src0, 0, 0, 1 }, dst[4] = { 10, 0, 0, 2 };
+        memcpy(b + 12, src, 4);
+        memcpy(b + 16, dst, 4);
+        for (size_t i = 20; i < hl; i++)
+            b[i] = 1;                       /* NOP options */
+        memcpy(ip->src, src, 4);
+        memcpy(ip->dst, dst, 4);
+        ip->frag_id = k->id & 0xFFFF;
+    } else {
+        size_t plen = tot - 40;
+        b[0] = 0x60;
+        b[4] = (uint8_t)(plen >> 8);
+        b[5] = (uint8_t)plen;
+        b[6] = k->v6ext ? 0 : 44;
+        b[7] = k->ttl;
+        memcpy(b + 8, V6SRC, 16);
+        b[8] = k->src0;
+        memcpy(b + 24, V6DST, 16);
+        if (k->v6ext) {
+            const uint8_t ext[24] = { 60, 0, 1, 4, 0, 0, 0, 0,     /* HBH -> DestOpts */
+                                      43, 0, 1, 4, 0, 0, 0, 0,     /* DestOpts -> Routing */
+                                      44, 0, 0, 0, 0, 0, 0, 0 };   /* Routing -> Fragment */
+            memcpy(b + 40, ext, 24);
+        }
+        uint8_t *f = b + hl;
+        f[0] = k->proto;
+        f[2] = (uint8_t)(off >> 8);
+        f[3] = (uint8_t)((off & 0xF8) | (more ? 1 : 0));
+        f[4] = (uint8_t)(k->id >> 24);
+        f[5] = (uint8_t)(k->id >> 16);
+        f[6] = (uint8_t)(k->id >> 8);
+        f[7] = (uint8_t)k->id;
+        memcpy(ip->src, b + 8, 16);
+        memcpy(ip->dst, V6DST, 16);
+        ip->frag_id = k->id;
+        ip->v6_nh_off = k->v6ext ? 56 : 6;
+        ip->v6_frag_nh = k->proto;
+    }
+    if (len)
+        memcpy(b + hl + fh, data, len);
+    ip->family = k->family;
+    ip->proto = k->proto;
+    ip->l4 = b + hl + fh;
+    ip->l4len = len;
+    ip->frag = true;
+    ip->frag_more = more;
+    ip->frag_off = off;
+    ip->hdr = b;
+    ip->hdrlen = hl;
+    *n = tot;
+    return b;
+}
+
+/* The reassembled packet, copied out of defrag's buffer. */
+static uint8_t *got;
+static size_t gotlen;
+
+/* Offer one fragment; returns defrag_add's result, the output in got. */
+static bool add_t(struct defrag *d, const struct fk *k, uint32_t off, bool more,
+                  const uint8_t *data, size_t len, int64_t t)
+{
+    struct ip_pkt ip;
+    size_t n;
+    uint8_t *b = build(k, off, more, data, len, &ip, &n);
+    struct defrag_frame fr = { t, (uint32_t)n + 14, b, (uint32_t)n, 101 };
+    const uint8_t *out = (const uint8_t *)1;
+    size_t outlen = 12345;
+    bool done = defrag_add(d, &ip, 0, t, &fr, &out, &outlen);
+    free(b);
+    if (done) {
+        assert_non_null(out);
+        free(got);
+        got = malloc(outlen);
+        assert_non_null(got);
+        memcpy(got, out, outlen);
+        gotlen = outlen;
+    } else {
+        assert_null(out);
+        assert_int_equal(outlen, 0);
+    }
+    return done;
+}
+
+static bool add(struct defrag *d, const struct fk *k, uint32_t off, bool more,
+                const uint8_t *data, size_t len)
+{
+    return add_t(d, k, off, more, data, len, 1000 * SEC);
+}
+
+/* got must be the datagram k carrying data[0..len). */
+static void check_out(const struct fk *k, const uint8_t *data, size_t len)
+{
+    assert_non_null(got);
+    if (k->family == 4) {
+        size_t hl = 20 + k->v4opt;
+        assert_int_equal(gotlen, hl + len);
+        assert_int_equal(got[0], 0x40 | hl / 4);
+        assert_int_equal(got[2] << 8 | got[3], hl + len);
+        assert_int_equal(got[4] << 8 | got[5], k->id & 0xFFFF);
+        assert_int_equal(got[6], 0);
+        assert_int_equal(got[7], 0);
+        assert_int_equal(got[8], k->ttl);
+        assert_int_equal(got[9], k->proto);
+        assert_int_equal(got[12], k->src0);
+        uint32_t sum = 0;
+        for (size_t i = 0; i < hl; i += 2)
+            sum += (uint32_t)got[i] << 8 | got[i + 1];
+        while (sum >> 16)
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        assert_int_equal(sum, 0xFFFF);
+        for (size_t i = 20; i < hl; i++)
+            assert_int_equal(got[i], 1);
+        assert_memory_equal(got + hl, data, len);
+    } else {
+        size_t hl = 40 + (k->v6ext ? 24 : 0);
+        assert_int_equal(gotlen, hl + len);
+        assert_int_equal(got[0], 0x60);
+        assert_int_equal(got[4] << 8 | got[5], hl - 40 + len);
+        assert_int_equal(got[7], k->ttl);
+        assert_int_equal(got[8], k->src0);
+        assert_memory_equal(got + 9, V6SRC + 1, 15);
+        assert_memory_equal(got + 24, V6DST, 16);
+        if (k->v6ext) {
+            const uint8_t ext[24] = { 60, 0, 1, 4, 0, 0, 0, 0, 43, 0, 1, 4, 0, 0, 0, 0,
+                                      6, 0, 0, 0, 0, 0, 0, 0 };
+            assert_int_equal(got[6], 0);
+            assert_memory_equal(got + 40, ext, 24);
+        } else {
+            assert_int_equal(got[6], k->proto);
+        }
+        assert_memory_equal(got + hl, data, len);
+    }
+}
+
+/* Frames handed to a callback. */
+struct frames {
+    size_t n;
+    size_t bytes;
+    int64_t ts[64];
+    uint32_t caplen[64];
+    uint8_t first4[64][4];       /* fragment-offset bytes tell frames apart */
+};
+
+static void frame_cb(void *arg, const struct defrag_frame *f)
+{
+    struct frames *fs = arg;
+    assert_non_null(f->data);
+    assert_int_equal(f->dlt, 101);
+    assert_int_equal(f->wirelen, f->caplen + 14);
+    if (fs->n < 64) {
+        fs->ts[fs->n] = f->ts_us;
+        fs->caplen[fs->n] = f->caplen;
+        memcpy(fs->first4[fs->n], f->data + 4, 4);
+    }
+    fs->n++;
+    fs->bytes += f->caplen;
+}
+
+static struct defrag *mk(enum defrag_policy pol, struct counters *c)
+{
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.policy = pol;
+    memset(c, 0, sizeof *c);
+    return defrag_new(&cfg, c);
+}
+
+static void fill_pattern(uint8_t *p, size_t n, uint32_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (uint8_t)(seed >> 16);
+    }
+}
+
+static int teardown_got(void **state)
+{
+    (void)state;
+    free(got);
+    got = NULL;
+    gotlen = 0;
+    return 0;
+}
+
+/* ---- basics ---- */
+
+static void test_config_and_parse(void **state)
+{
+    (void)state;
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    assert_int_equal(cfg.timeout_us, 60 * SEC);
+    assert_int_equal(cfg.max_bytes, 64u << 20);
+    assert_int_equal(cfg.max_datagrams, 65536);
+    assert_int_equal(cfg.policy, DEFRAG_FIRST);
+    assert_false(cfg.keep_frames);
+    for (int i = 0; i < 6; i++) {
+        enum defrag_policy p = DEFRAG_FIRST;
+        assert_true(defrag_policy_parse(PNAMES[i], &p));
+        assert_int_equal(p, POLICIES[i]);
+    }
+    enum defrag_policy p = DEFRAG_LAST;
+    assert_false(defrag_policy_parse("Linux", &p));
+    assert_false(defrag_policy_parse("", &p));
+    assert_false(defrag_policy_parse("bsd-right", &p));
+    assert_false(defrag_policy_parse(NULL, &p));
+    assert_int_equal(p, DEFRAG_LAST);
+    defrag_free(NULL);
+}
+
+/* ---- orders: in order, reversed, shuffled; v4, v6, v6 with ext headers ---- */
+
+enum order { IN_ORDER, REVERSED, SHUFFLED, LAST_FIRST };
+
+static void run_order(const struct fk *k, enum defrag_policy pol, enum order ord,
+                      size_t total, size_t fsz)
+{
+    struct counters c;
+    struct defrag *d = mk(pol, &c);
+    uint8_t *data = malloc(total);
+    assert_non_null(data);
+    fill_pattern(data, total, (uint32_t)total);
+    size_t nf = (total + fsz - 1) / fsz;
+    size_t *idx = malloc(nf * sizeof *idx);
+    assert_non_null(idx);
+    for (size_t i = 0; i < nf; i++)
+        idx[i] = ord == REVERSED ? nf - 1 - i : i;
+    if (ord == SHUFFLED) {
+        uint32_t r = 7;
+        for (size_t i = nf - 1; i > 0; i--) {
+            r = r * 1103515245u + 12345u;
+            size_t j = (r >> 8) % (i + 1);
+            size_t t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+    } else if (ord == LAST_FIRST) {             /* last, then the rest in order */
+        for (size_t i = 0; i < nf; i++)
+            idx[i] = (i + nf - 1) % nf;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        size_t off = idx[i] * fsz;
+        size_t len = off + fsz <= total ? fsz : total - off;
+        bool done = add(d, k, (uint32_t)off, idx[i] != nf - 1, data + off, len);
+        assert_int_equal(done, i == nf - 1);
+        if (!done)
+            assert_int_equal(defrag_datagrams(d), 1);
+    }
+    check_out(k, data, total);
+    assert_int_equal(c.n[C_FRAG_REASSEMBLED], 1);
+    assert_int_equal(c.n[C_FRAG_OVERLAP] + c.n[C_FRAG_DUPLICATE], 0);
+    assert_int_equal(defrag_datagrams(d), 0);
+    assert_int_equal(defrag_held_bytes(d), 0);
+    free(idx);
+    free(data);
+    defrag_free(d);
+}
+
+static void test_orders(void **state)
+{
+    (void)state;
+    struct fk ks[4] = { v4k(0x1234), v6k(0xdeadbeef, false), v6k(7, true), v4k(9) };
+    ks[3].v4opt = 12;
+    for (int ki = 0; ki < 4; ki++)
+        for (int pi = 0; pi < 6; pi++)
+            for (int o = IN_ORDER; o <= LAST_FIRST; o++) {
+                run_order(&ks[ki], POLICIES[pi], (enum order)o, 1000, 96);
+                run_order(&ks[ki], POLICIES[pi], (enum order)o, 4003, 1480);
+                run_order(&ks[ki], POLICIES[pi], (enum order)o, 16, 8);
+            }
+}
+
+/* ---- duplicates ---- */
+
+static void test_duplicates(void **state)
+{
+    (void)state;
+    uint8_t data[400];
+    fill_pattern(data, sizeof data, 3);
+    for (int pi = 0; pi < 6; pi++) {
+        struct counters c;
+        struct defrag *d = mk(POLICIES[pi], &c);
+        struct fk k = v4k(77);
+        /* fragments 1..4 twice each, then fragment 0 completes */
+        for (uint32_t f = 1; f < 5; f++)
+            for (int rep = 0; rep < 2; rep++)
+                assert_false(add(d, &k, f * 80, f != 4, data + f * 80, 80));
+        /* a duplicate spanning two held fragments */
+        assert_false(add(d, &k, 160, true, data + 160, 160));
+        size_t held = defrag_held_bytes(d);
+        assert_false(add(d, &k, 80, true, data + 80, 80));
+        assert_int_equal(defrag_held_bytes(d), held);   /* frames not kept */
+        assert_true(add(d, &k, 0, true, data, 80));
+        check_out(&k, data, sizeof data);
+        assert_int_equal(c.n[C_FRAG_DUPLICATE], 6);
+        assert_int_equal(c.n[C_FRAG_OVERLAP], 0);
+        assert_int_equal(c.n[C_FRAG_REASSEMBLED], 1);
+        assert_int_equal(defrag_held_bytes(d), 0);
+        defrag_free(d);
+    }
+}
+
+/* A duplicate of bytes already held that carries the end completes. */
+static void test_duplicate_last_completes(void **state)
+{
+    (void)state;
+    uint8_t data[32];
+    fill_pattern(data, sizeof data, 5);
+    struct counters c;
+    struct defrag *d = mk(DEFRAG_FIRST, &c);
+    struct fk k = v6k(1, false);
+    assert_false(add(d, &k, 0, true, data, 32));
+    assert_true(add(d, &k, 16, false, data + 16, 16));
+    check_out(&k, data, 32);
+    assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+    defrag_free(d);
+}
+
+/* ---- overlaps under each policy ---- */
+
+struct uf {                     /* a fragment in 8-byte units, filled with one letter */
+    uint8_t off, units, more;
+    char fill;
+};
+
+static bool add_units(struct defrag *d, const struct fk *k, const struct uf *f)
+{
+    uint8_t buf[256];
+    assert_true(f->units * 8u <= sizeof buf);
+    memset(buf, f->fill, f->units * 8u);
+    return add(d, k, f->off * 8u, f->more, buf, f->units * 8u);
+}
+
+/* got's data must be the letters of want, 8 bytes each. */
+static void check_units(const struct fk *k, const char *want, const char *what)
+{
+    size_t n = strlen(want);
+    size_t hl = k->family == 4 ? 20 : 40 + (k->v6ext ? 24 : 0);
+    uint8_t exp[256];
+    for (size_t i = 0; i < n * 8; i++)
+        exp[i] = (uint8_t)want[i / 8];
+    char have[33] = { 0 };
+    for (size_t i = 0; i < n && i < 32 && hl + i * 8 < gotlen; i++)
+        have[i] = (char)got[hl + i * 8];
+    if (gotlen != hl + n * 8 || memcmp(got + hl, exp, n * 8) != 0)
+        fail_msg("%s: want %s, have %s (len %zu)", what, want, have, gotlen);
+    check_out(k, exp, n * 8);
+}
+
+struct pair_case {
+    const char *name;
+    struct uf f[3];
+    const char *want[6];        /* first, last, bsd, linux, windows, solaris */
+};
+
+static const struct pair_case PAIRS[] = {
+    { "new starts inside old, ends after",
+      { { 0, 2, 1, 'A' }, { 1, 2, 1, 'B' }, { 3, 1, 0, 'Z' } },
+      { "AABZ", "ABBZ", "AABZ", "AABZ", "AABZ", "AABZ" } },
+    { "new starts before old, ends inside",
+      { { 1, 2, 1, 'A' }, { 0, 2, 1, 'B' }, { 3, 1, 0, 'Z' } },
+      { "BAAZ", "BBAZ", "BBAZ", "BBAZ", "BAAZ", "BAAZ" } },
+    { "same start, new longer",
+      { { 0, 1, 1, 'A' }, { 0, 2, 1, 'B' }, { 2, 2, 0, 'Z' } },
+      { "ABZZ", "BBZZ", "ABZZ", "BBZZ", "ABZZ", "ABZZ" } },
+    { "same start, new shorter",
+      { { 0, 2, 1, 'A' }, { 0, 1, 1, 'B' }, { 2, 2, 0, 'Z' } },
+      { "AAZZ", "BAZZ", "AAZZ", "BAZZ", "AAZZ", "AAZZ" } },
+    { "new strictly contains old",
+      { { 1, 1, 1, 'A' }, { 0, 3, 1, 'B' }, { 3, 1, 0, 'Z' } },
+      { "BABZ", "BBBZ", "BBBZ", "BBBZ", "BBBZ", "BBBZ" } },
+    { "new strictly inside old",
+      { { 0, 3, 1, 'A' }, { 1, 1, 1, 'B' }, { 3, 1, 0, 'Z' } },
+      { "AAAZ", "ABAZ", "AAAZ", "AAAZ", "AAAZ", "AAAZ" } },
+    { "new starts before, same end",
+      { { 1, 2, 1, 'A' }, { 0, 3, 1, 'B' }, { 3, 1, 0, 'Z' } },
+      { "BAAZ", "BBBZ", "BBBZ", "BBBZ", "BAAZ", "BBBZ" } },
+    { "new starts after, same end",
+      { { 0, 3, 1, 'A' }, { 1, 2, 1, 'B' }, { 3, 1, 0, 'Z' } },
+      { "AAAZ", "ABBZ", "AAAZ", "AAAZ", "AAAZ", "AAAZ" } },
+    { "same extent, other bytes",
+      { { 0, 2, 1, 'A' }, { 0, 2, 1, 'B' }, { 2, 2, 0, 'Z' } },
+      { "AAZZ", "BBZZ", "AAZZ", "BBZZ", "AAZZ", "AAZZ" } },
+    { "last fragment spans two held ones and the gap",
+      { { 0, 1, 1, 'A' }, { 2, 1, 1, 'C' }, { 0, 4, 0, 'B' } },
+      { "ABCB", "BBBB", "ABBB", "BBBB", "ABBB", "ABBB" } },
+    { "new overlaps the front of the last fragment",
+      { { 2, 2, 0, 'A' }, { 1, 2, 1, 'B' }, { 0, 1, 1, 'Z' } },
+      { "ZBAA", "ZBBA", "ZBBA", "ZBBA", "ZBAA", "ZBAA" } },
+    { "two last fragments, same extent, other bytes",
+      { { 2, 2, 0, 'A' }, { 2, 2, 0, 'B' }, { 0, 2, 1, 'Z' } },
+      { "ZZAA", "ZZBB", "ZZAA", "ZZBB", "ZZAA", "ZZAA" } },
+};
+
+static void test_overlap_pairs(void **state)
+{
+    (void)state;
+    struct fk ks[2] = { v4k(500), v6k(500, true) };
+    for (size_t ci = 0; ci < sizeof PAIRS / sizeof PAIRS[0]; ci++)
+        for (int pi = 0; pi < 6; pi++)
+            for (int ki = 0; ki < 2; ki++) {
+                struct counters c;
+                struct defrag *d = mk(POLICIES[pi], &c);
+                const struct pair_case *pc = &PAIRS[ci];
+                assert_false(add_units(d, &ks[ki], &pc->f[0]));
+                assert_false(add_units(d, &ks[ki], &pc->f[1]));
+                assert_true(add_units(d, &ks[ki], &pc->f[2]));
+                char what[128];
+                snprintf(what, sizeof what, "%s / %s / v%d", pc->name, PNAMES[pi],
+                         ks[ki].family);
+                check_units(&ks[ki], pc->want[pi], what);
+                assert_int_equal(c.n[C_FRAG_OVERLAP], 1);
+                assert_int_equal(c.n[C_FRAG_DUPLICATE], 0);
+                assert_int_equal(defrag_held_bytes(d), 0);
+                defrag_free(d);
+            }
+}
+
+/* The classic target-based test pattern: nine original fragments, then
+ * eight overlapping ones, the last of them ending the datagram (offsets in
+ * 8-byte units). */
+static const struct uf NOVAK[17] = {
+    { 0, 3, 1, 'A' },  { 4, 2, 1, 'B' },  { 6, 3, 1, 'C' },  { 10, 1, 1, 'D' },
+    { 13, 2, 1, 'E' }, { 15, 3, 1, 'F' }, { 18, 2, 1, 'G' }, { 20, 2, 1, 'H' },
+    { 22, 1, 1, 'I' },
+    { 1, 4, 1, 'J' },  { 6, 3, 1, 'K' },  { 9, 3, 1, 'L' },  { 12, 3, 1, 'M' },
+    { 16, 1, 1, 'N' }, { 19, 1, 1, 'O' }, { 20, 1, 1, 'P' }, { 22, 2, 0, 'Q' },
+};
+static const char *const NOVAK_WANT[6] = {
+    /* first   */ "AAAJBBCCCLDLMEEFFFGGHHIQ",
+    /* last    */ "AJJJJBKKKLLLMMMFNFGOPHQQ",
+    /* bsd     */ "AAAJJBCCCLLLMMMFFFGGHHIQ",
+    /* linux   */ "AAAJJBKKKLLLMMMFFFGGPHQQ",
+    /* windows */ "AAAJBBCCCLLLMEEFFFGGHHIQ",
+    /* solaris */ "AAAJBBCCCLLLMMMFFFGGHHIQ",
+};
+
+static void test_novak_pattern(void **state)
+{
+    (void)state;
+    struct fk ks[2] = { v4k(1), v6k(1, false) };
+    for (int pi = 0; pi < 6; pi++)
+        for (int ki = 0; ki < 2; ki++) {
+            struct counters c;
+            struct defrag *d = mk(POLICIES[pi], &c);
+            for (int i = 0; i < 17; i++)
+                assert_int_equal(add_units(d, &ks[ki], &NOVAK[i]), i == 16);
+            char what[64];
+            snprintf(what, sizeof what, "novak / %s / v%d", PNAMES[pi], ks[ki].family);
+            check_units(&ks[ki], NOVAK_WANT[pi], what);
+            assert_int_equal(c.n[C_FRAG_OVERLAP], 8);
+            assert_int_equal(defrag_held_bytes(d), 0);
+            defrag_free(d);
+        }
+}
+
+/* The header comes from the fragment whose bytes hold offset 0. */
+static void test_header_follows_byte0(void **state)
+{
+    (void)state;
+    for (int pi = 0; pi < 6; pi++) {
+        struct counters c;
+        struct defrag *d = mk(POLICIES[pi], &c);
+        struct fk k1 = v4k(3), k2 = v4k(3);
+        k2.ttl = 99;
+        k2.v4opt = 8;
+        uint8_t a[16], b[16];
+        memset(a, 'a', 16);
+        memset(b, 'b', 16);
+        assert_false(add(d, &k1, 0, true, a, 16));
+        assert_false(add(d, &k2, 0, true, b, 16));
+        assert_true(add(d, &k1, 16, false, a, 8));
+        /* linux and last let the second offset-0 fragment win */
+        bool second = POLICIES[pi] == DEFRAG_LAST || POLICIES[pi] == DEFRAG_LINUX;
+        uint8_t want[24];
+        memset(want, second ? 'b' : 'a', 16);
+        memset(want + 16, 'a', 8);
+        check_out(second ? &k2 : &k1, want, 24);
+        defrag_free(d);
+    }
+}
+
+/* ---- incomplete datagrams, timeouts, frames ---- */
+
+static void test_missing_middle_finish(void **state)
+{
+    (void)state;
+    struct counters c;
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.keep_frames = true;
+    memset(&c, 0, sizeof c);
+    struct defrag *d = defrag_new(&cfg, &c);
+    uint8_t data[240];
+    fill_pattern(data, sizeof data, 9);
+    struct fk k = v4k(42);
+    assert_false(add_t(d, &k, 0, true, data, 80, 1 * SEC));
+    assert_false(add_t(d, &k, 160, false, data + 160, 80, 2 * SEC));
+    assert_false(add_t(d, &k, 160, false, data + 160, 80, 3 * SEC));   /* dup: kept too */
+    assert_int_equal(defrag_datagrams(d), 1);
+    assert_true(defrag_held_bytes(d) >= 3 * (20 + 80) + 160);
+    struct frames fs = { 0 };
+    defrag_finish(d, frame_cb, &fs);
+    assert_int_equal(c.n[C_FRAG_END_INCOMPLETE], 1);
+    assert_int_equal(c.n[C_FRAG_TIMEOUT], 0);
+    assert_int_equal(fs.n, 3);
+    assert_int_equal(fs.bytes, 3 * 100);
+    assert_int_equal(fs.ts[0], 1 * SEC);
+    assert_int_equal(fs.ts[1], 2 * SEC);
+    assert_int_equal(fs.ts[2], 3 * SEC);
+    assert_int_equal(fs.first4[0][2], 0x20);   /* MF, offset 0 */
+    assert_int_equal(fs.first4[1][3], 20);     /* offset 160 / 8 */
+    assert_int_equal(defrag_datagrams(d), 0);
+    assert_int_equal(defrag_held_bytes(d), 0);
+    defrag_finish(d, frame_cb, &fs);           /* nothing left */
+    assert_int_equal(c.n[C_FRAG_END_INCOMPLETE], 1);
+    defrag_free(d);
+}
+
+static void test_missing_last_expires(void **state)
+{
+    (void)state;
+    struct counters c;
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.keep_frames = true;
+    memset(&c, 0, sizeof c);
+    struct defrag *d = defrag_new(&cfg, &c);
+    uint8_t data[160];
+    fill_pattern(data, sizeof data, 11);
+    struct fk k1 = v6k(1, true), k2 = v6k(2, true);
+    int64_t t0 = 5000 * SEC;
+    assert_false(add_t(d, &k1, 0, true, data, 80, t0));
+    assert_false(add_t(d, &k2, 0, true, data, 80, t0 + 10 * SEC));
+    assert_false(add_t(d, &k1, 80, true, data + 80, 80, t0 + 30 * SEC));
+    struct frames fs = { 0 };
+    defrag_expire(d, t0 + 60 * SEC, frame_cb, &fs);        /* exactly 60 s: kept */
+    assert_int_equal(defrag_datagrams(d), 2);
+    defrag_expire(d, t0 + 60 * SEC + 1, frame_cb, &fs);
+    assert_int_equal(c.n[C_FRAG_TIMEOUT], 1);
+    assert_int_equal(defrag_datagrams(d), 1);
+    assert_int_equal(fs.n, 2);
+    assert_int_equal(fs.ts[0], t0);
+    assert_int_equal(fs.ts[1], t0 + 30 * SEC);
+    assert_int_equal(fs.caplen[0], 64 + 8 + 80);
+    defrag_expire(d, t0, frame_cb, &fs);                   /* time going back: nothing */
+    assert_int_equal(defrag_datagrams(d), 1);
+    /* A fragment arriving after k2's timeout starts a new datagram; the old
+     * one expires (frames to the drop callback) on the way. */
+    struct frames dropped = { 0 };
+    defrag_set_drop_cb(d, frame_cb, &dropped);
+    assert_false(add_t(d, &k2, 80, false, data + 80, 80, t0 + 71 * SEC));
+    assert_int_equal(c.n[C_FRAG_TIMEOUT], 2);
+    assert_int_equal(dropped.n, 1);
+    assert_int_equal(defrag_datagrams(d), 1);
+    defrag_free(d);
+}
+
+static void test_completes_before_timeout(void **state)
+{
+    (void)state;
+    struct counters c;
+    struct defrag *d = mk(DEFRAG_FIRST, &c);
+    uint8_t data[16];
+    fill_pattern(data, sizeof data, 1);
+    struct fk k = v4k(5);
+    assert_false(add_t(d, &k, 8, false, data + 8, 8, 10 * SEC));
+    assert_true(add_t(d, &k, 0, true, data, 8, 70 * SEC));     /* age exactly 60 s */
+    check_out(&k, data, 16);
+    assert_false(add_t(d, &k, 8, false, data + 8, 8, 100 * SEC));
+    assert_false(add_t(d, &k, 0, true, data, 8, 160 * SEC + 1));
+    assert_int_equal(c.n[C_FRAG_TIMEOUT], 1);
+    assert_int_equal(c.n[C_FRAG_REASSEMBLED], 1);
+    defrag_free(d);
+}
+
+/* ---- tiny fragments splitting the TCP header ---- */
+
+static void test_tiny_fragments(void **state)
+{
+    (void)state;
+    /* TCP header (20 bytes) + "GET / HTTP/1.0\r\n\r\n" in 8-byte fragments */
+    uint8_t seg[20 + 18] = { 0x04, 0xd2, 0x00, 0x50, 1, 2, 3, 4, 5, 6, 7, 8,
+                             0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0 };
+    memcpy(seg + 20, "GET / HTTP/1.0\r\n\r\n", 18);
+    struct fk ks[2] = { v4k(0xbeef), v6k(0xbeef, true) };
+    for (int ki = 0; ki < 2; ki++)
+        for (int pi = 0; pi < 6; pi++) {
+            struct counters c;
+            struct defrag *d = mk(POLICIES[pi], &c);
+            /* reverse order: the first fragment (8 bytes: ports + seq) last */
+            for (int off = 32; off >= 0; off -= 8) {
+                size_t len = off + 8 <= 38 ? 8 : 38 - (size_t)off;
+                bool done = add(d, &ks[ki], (uint32_t)off, off != 32, seg + off, len);
+                assert_int_equal(done, off == 0);
+            }
+            check_out(&ks[ki], seg, sizeof seg);
+            defrag_free(d);
+        }
+}
+
+/* ---- the 65,535-byte limit ---- */
+
+static void send_big(struct defrag *d, const struct fk *k, const uint8_t *data, size_t total,
+                     bool expect_done)
+{
+    size_t fsz = 1480;
+    for (size_t off = 0; off < total; off += fsz) {
+        size_t len = off + fsz <= total ? fsz : total - off;
+        bool last = off + len == total;
+        assert_int_equal(add(d, k, (uint32_t)off, !last, data + off, len), last && expect_done);
+    }
+}
+
+static void test_size_limit(void **state)
+{
+    (void)state;
+    uint8_t *data = malloc(70000);
+    assert_non_null(data);
+    fill_pattern(data, 70000, 13);
+    struct counters c;
+    struct defrag *d = mk(DEFRAG_FIRST, &c);
+
+    struct fk k4 = v4k(1);
+    send_big(d, &k4, data, 65535 - 20, true);                /* total 65,535 */
+    check_out(&k4, data, 65535 - 20);
+    assert_int_equal(gotlen, 65535);
+    assert_int_equal(got[2], 0xFF);
+    assert_int_equal(got[3], 0xFF);
+    send_big(d, &k4, data, 65536 - 20, false);               /* 65,536 */
+    assert_int_equal(c.n[C_FRAG_OVERSIZE], 1);
+    assert_int_equal(defrag_datagrams(d), 0);
+
+    struct fk k6 = v6k(1, true);                              /* 24 ext bytes count */
+    send_big(d, &k6, data, 65535 - 24, true);
+    check_out(&k6, data, 65535 - 24);
+    assert_int_equal(got[4] << 8 | got[5], 65535);
+    send_big(d, &k6, data, 65536 - 24, false);
+    assert_int_equal(c.n[C_FRAG_OVERSIZE], 2);
+    assert_int_equal(defrag_datagrams(d), 0);
+
+    struct fk k6b = v6k(2, false);
+    send_big(d, &k6b, data, 65535, true);
+    check_out(&k6b, data, 65535);
+    assert_int_equal(gotlen, 65575);
+
+    /* Offset 65528 with 8 bytes: past the limit whatever came before. */
+    struct fk k = v4k(3);
+    assert_false(add(d, &k, 0, true, data, 1480));
+    assert_int_equal(defrag_datagrams(d), 1);
+    assert_false(add(d, &k, 65528, false, data, 8));
+    assert_int_equal(c.n[C_FRAG_OVERSIZE], 3);
+    assert_int_equal(defrag_datagrams(d), 0);
+    assert_int_equal(defrag_held_bytes(d), 0);
+
+    /* The first fragment's options make it too long: found at completion
+     * when the first fragment comes last. */
+    struct fk kopt = v4k(4), kplain = v4k(4);
+    kopt.v4opt = 40;
+    size_t total = 65535 - 40;                                 /* 20 + total fits */
+    for (size_t off = 1480; off < total; off += 1480) {
+        size_t len = off + 1480 <= total ? 1480 : total - off;
+        assert_false(add(d, &kplain, (uint32_t)off, off + len != total, data + off, len));
+    }
+    assert_false(add(d, &kopt, 0, true, data, 1480));
+    assert_int_equal(c.n[C_FRAG_OVERSIZE], 4);
+    assert_int_equal(defrag_datagrams(d), 0);
+    assert_int_equal(c.n[C_FRAG_REASSEMBLED], 3);
+    free(data);
+    defrag_free(d);
+}
+
+/* ---- lengths ---- */
+
+static void test_bad_length(void **state)
+{
+    (void)state;
+    uint8_t data[200];
+    fill_pattern(data, sizeof data, 17);
+    struct counters c;
+    struct defrag *d = mk(DEFRAG_FIRST, &c);
+    struct fk k = v4k(8);
+    assert_false(add(d, &k, 0, true, data, 100));            /* not a multiple of 8 */
+    assert_int_equal(c.n[C_FRAG_BAD_LENGTH], 1);
+    assert_int_equal(defrag_datagrams(d), 0);
+    assert_int_equal(defrag_held_bytes(d), 0);
+    assert_false(add(d, &k, 104, false, data + 104, 96));
+    size_t held = defrag_held_bytes(d);
+    assert_false(add(d, &k, 96, true, data + 96, 0));         /* empty */
+    assert_false(add(d, &k, 96, true, data + 96, 7));
+    assert_int_equal(c.n[C_FRAG_BAD_LENGTH], 3);
+    assert_int_equal(defrag_held_bytes(d), held);
+
+    /* a clipped fragment (capture cut it) is not held */
+    struct ip_pkt ip;
+    size_t n;
+    uint8_t *b = build(&k, 0, true, data, 104, &ip, &n);
+    ip.clipped = true;
+    const uint8_t *out;
+    size_t outlen;
+    assert_false(defrag_add(d, &ip, 0, 0, NULL, &out, &outlen));
+    free(b);
+    assert_int_equal(c.n[C_FRAG_BAD_LENGTH], 4);
+    assert_int_equal(defrag_held_bytes(d), held);
+
+    assert_true(add(d, &k, 0, true, data, 104));
+    check_out(&k, data, 200);
+    defrag_free(d);
+}
+
+/* ---- the last fragment ---- */
+
+static void test_conflict_last(void **state)
+{
+    (void)state;
+    uint8_t data[256];
+    fill_pattern(data, sizeof data, 19);
+    struct counters c;
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.keep_frames = true;
+    memset(&c, 0, sizeof c);
+    struct defrag *d = defrag_new(&cfg, &c);
+    struct frames fs = { 0 };
+    defrag_set_drop_cb(d, frame_cb, &fs);
+    struct fk k = v4k(21);
+
+    /* two last fragments with different ends */
+    assert_false(add(d, &k, 0, true, data, 64));
+    assert_false(add(d, &k, 128, false, data + 128, 64));
+    assert_false(add(d, &k, 128, false, data + 128, 72));
+    assert_int_equal(c.n[C_FRAG_CONFLICT_LAST], 1);
+    assert_int_equal(defrag_datagrams(d), 0);
+    assert_int_equal(fs.n, 3);                  /* two held + the offending one */
+
+    /* data beyond a known end */
+    assert_false(add(d, &k, 64, false, data + 64, 64));
+    assert_false(add(d, &k, 120, true, data + 120, 16));
+    assert_int_equal(c.n[C_FRAG_CONFLICT_LAST], 2);
+    assert_int_equal(defrag_datagrams(d), 0);
+
+    /* a last fragment ending before data already held */
+    struct fk k6 = v6k(21, false);
+    assert_false(add(d, &k6, 64, true, data + 64, 64));
+    assert_false(add(d, &k6, 0, false, data, 64));
+    assert_int_equal(c.n[C_FRAG_CONFLICT_LAST], 3);
+    assert_int_equal(defrag_datagrams(d), 0);
+    assert_int_equal(fs.n, 7);
+
+    /* a second last fragment with the same end is fine; a non-last one
+     * reaching exactly to the end too */
+    assert_false(add(d, &k, 64, false, data + 64, 64));
+    assert_false(add(d, &k, 64, false, data + 64, 64));
+    assert_false(add(d, &k, 32, true, data + 32, 96));
+    assert_true(add(d, &k, 0, true, data, 32));
+    check_out(&k, data, 128);
+    assert_int_equal(c.n[C_FRAG_CONFLICT_LAST], 3);
+    assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+    assert_int_equal(c.n[C_FRAG_OVERLAP], 1);
+    assert_int_equal(fs.n, 7);                  /* completed: frames not handed on */
+    assert_int_equal(defrag_held_bytes(d), 0);
+    defrag_free(d);
+}
+
+/* ---- keys ---- */
+
+static void test_key_fields(void **state)
+{
+    (void)state;
+    uint8_t data[16];
+    fill_pattern(data, sizeof data, 23);
+    struct counters c;
+    struct defrag *d = mk(DEFRAG_FIRST, &c);
+    struct fk base = v4k(9), other_id = v4k(10), other_proto = v4k(9), other_src = v4k(9);
+    other_proto.proto = 17;
+    other_src.src0 = 11;
+    struct fk v6 = v6k(9, false);
+    struct fk *ks[5] = { &base, &other_id, &other_proto, &other_src, &v6 };
+    for (int i = 0; i < 5; i++)
+        assert_false(add(d, ks[i], 0, true, data, 8));
+    /* other vlan */
+    struct ip_pkt ip;
+    size_t n;
+    const uint8_t *out;
+    size_t outlen;
+    uint8_t *b = build(&base, 0, true, data, 8, &ip, &n);
+    assert_false(defrag_add(d, &ip, 7, 1000 * SEC, NULL, &out, &outlen));
+    free(b);
+    assert_int_equal(defrag_datagrams(d), 6);
+    b = build(&base, 8, false, data + 8, 8, &ip, &n);
+    assert_true(defrag_add(d, &ip, 7, 1000 * SEC, NULL, &out, &outlen));
+    assert_int_equal(outlen, 36);
+    free(b);
+    for (int i = 0; i < 5; i++) {
+        assert_true(add(d, ks[i], 8, false, data + 8, 8));
+        check_out(ks[i], data, 16);
+    }
+    assert_int_equal(c.n[C_FRAG_REASSEMBLED], 6);
+    assert_int_equal(defrag_datagrams(d), 0);
+    defrag_free(d);
+}
+
+/* ---- caps ---- */
+
+static void test_datagram_cap(void **state)
+{
+    (void)state;
+    uint8_t data[64];
+    fill_pattern(data, sizeof data, 29);
+    struct counters c;
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.max_datagrams = 3;
+    cfg.keep_frames = true;
+    memset(&c, 0, sizeof c);
+    struct defrag *d = defrag_new(&cfg, &c);
+    struct frames fs = { 0 };
+    defrag_set_drop_cb(d, frame_cb, &fs);
+    struct fk k[4] = { v4k(1), v4k(2), v4k(3), v4k(4) };
+    assert_false(add(d, &k[0], 0, true, data, 32));
+    assert_false(add(d, &k[0], 32, true, data + 32, 16));
+    for (int i = 1; i < 4; i++)
+        assert_false(add(d, &k[i], 0, true, data, 32));
+    assert_int_equal(defrag_datagrams(d), 3);
+    assert_int_equal(c.n[C_FRAG_TOO_MANY], 2);    /* k[0]'s two fragments */
+    assert_int_equal(fs.n, 2);
+    assert_false(add(d, &k[0], 48, false, data + 48, 16));   /* starts over */
+    assert_int_equal(c.n[C_FRAG_TOO_MANY], 3);
+    for (int i = 2; i < 4; i++) {
+        assert_true(add(d, &k[i], 32, false, data + 32, 32));
+        check_out(&k[i], data, 64);
+    }
+    defrag_free(d);
+
+    cfg.max_datagrams = 0;
+    memset(&c, 0, sizeof c);
+    d = defrag_new(&cfg, &c);
+    assert_false(add(d, &k[0], 0, true, data, 32));
+    assert_int_equal(c.n[C_FRAG_TOO_MANY], 1);
+    assert_int_equal(defrag_held_bytes(d), 0);
+    defrag_free(d);
+}
+
+static void test_memcap_evicts_oldest(void **state)
+{
+    (void)state;
+    uint8_t *data = malloc(8192);
+    assert_non_null(data);
+    fill_pattern(data, 8192, 31);
+    struct counters c;
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.max_bytes = 6000;
+    memset(&c, 0, sizeof c);
+    struct defrag *d = defrag_new(&cfg, &c);
+    struct fk a = v6k(1, false), b = v6k(2, false), e = v6k(3, false);
+    assert_false(add(d, &a, 0, true, data, 2048));
+    assert_false(add(d, &b, 0, true, data, 2048));
+    assert_int_equal(defrag_datagrams(d), 2);
+    assert_false(add(d, &e, 0, true, data, 2048));          /* a goes */
+    assert_int_equal(c.n[C_FRAG_MEMCAP], 1);
+    assert_int_equal(defrag_datagrams(d), 2);
+    assert_true(defrag_held_bytes(d) <= 6000);
+    assert_true(add(d, &b, 2048, false, data + 2048, 8));
+    check_out(&b, data, 2056);
+    assert_false(add(d, &a, 2048, false, data + 2048, 8));  /* a lost its start */
+    /* one datagram larger than the cap: dropped with all its fragments */
+    assert_false(add(d, &e, 2048, true, data + 2048, 2048));
+    assert_false(add(d, &e, 4096, true, data, 2048));
+    assert_true(defrag_held_bytes(d) <= 6000);
+    assert_int_equal(defrag_datagrams(d), 0);
+    /* a: 1 (evicted) + 1 (its new part, evicted for e); e: 2 held + 1 new */
+    assert_int_equal(c.n[C_FRAG_MEMCAP], 5);
+    /* a single fragment larger than the cap */
+    assert_false(add(d, &a, 0, true, data, 6400));
+    assert_int_equal(c.n[C_FRAG_MEMCAP], 6);
+    assert_int_equal(defrag_held_bytes(d), 0);
+    free(data);
+    defrag_free(d);
+}
+
+/* A million fragments that never complete: held bytes never pass the cap. */
+static void test_million_unmatched(void **state)
+{
+    (void)state;
+    for (int keep = 0; keep < 2; keep++) {
+        struct counters c;
+        struct defrag_config cfg;
+        defrag_config_default(&cfg);
+        cfg.max_bytes = 100000;
+        cfg.keep_frames = keep;
+        memset(&c, 0, sizeof c);
+        struct defrag *d = defrag_new(&cfg, &c);
+        uint8_t data[64];
+        fill_pattern(data, sizeof data, 37);
+        struct fk k = v6k(0, false);
+        struct ip_pkt ip;
+        size_t n;
+        uint8_t *b = build(&k, 64, true, data, 64, &ip, &n);
+        struct defrag_frame fr = { 0, (uint32_t)n, b, (uint32_t)n, 101 };
+        size_t maxheld = 0;
+        for (uint32_t i = 0; i < 1000000; i++) {
+            ip.frag_id = i / 2;                   /* two fragments per datagram */
+            ip.frag_off = 64 + (i % 2) * 128;
+            const uint8_t *out;
+            size_t outlen;
+            assert_false(defrag_add(d, &ip, 0, (int64_t)i, &fr, &out, &outlen));
+            size_t h = defrag_held_bytes(d);
+            if (h > cfg.max_bytes)
+                fail_msg("held %zu > cap at %u", h, i);
+            if (h > maxheld)
+                maxheld = h;
+        }
+        free(b);
+        assert_true(maxheld > cfg.max_bytes / 2);
+        assert_true(c.n[C_FRAG_MEMCAP] > 990000);
+        assert_int_equal(c.n[C_FRAG_MEMCAP] + 2 * defrag_datagrams(d), 1000000);
+        defrag_finish(d, NULL, NULL);
+        assert_int_equal(defrag_held_bytes(d), 0);
+        defrag_free(d);
+    }
+    /* same with the datagram cap binding first */
+    struct counters c;
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.max_datagrams = 1000;
+    memset(&c, 0, sizeof c);
+    struct defrag *d = defrag_new(&cfg, &c);
+    uint8_t data[8] = { 0 };
+    struct fk k = v4k(0);
+    struct ip_pkt ip;
+    size_t n;
+    uint8_t *b = build(&k, 8, true, data, 8, &ip, &n);
+    for (uint32_t i = 0; i < 1000000; i++) {
+        ip.frag_id = i & 0xFFFF;
+        ip.src[1] = (uint8_t)(i >> 16);
+        const uint8_t *out;
+        size_t outlen;
+        assert_false(defrag_add(d, &ip, 0, 0, NULL, &out, &outlen));
+        assert_true(defrag_datagrams(d) <= 1000);
+    }
+    free(b);
+    assert_int_equal(c.n[C_FRAG_TOO_MANY], 1000000 - 1000);
+    defrag_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_config_and_parse, teardown_got),
+        cmocka_unit_test_teardown(test_orders, teardown_got),
+        cmocka_unit_test_teardown(test_duplicates, teardown_got),
+        cmocka_unit_test_teardown(test_duplicate_last_completes, teardown_got),
+        cmocka_unit_test_teardown(test_overlap_pairs, teardown_got),
+        cmocka_unit_test_teardown(test_novak_pattern, teardown_got),
+        cmocka_unit_test_teardown(test_header_follows_byte0, teardown_got),
+        cmocka_unit_test_teardown(test_missing_middle_finish, teardown_got),
+        cmocka_unit_test_teardown(test_missing_last_expires, teardown_got),
+        cmocka_unit_test_teardown(test_completes_before_timeout, teardown_got),
+        cmocka_unit_test_teardown(test_tiny_fragments, teardown_got),
+        cmocka_unit_test_teardown(test_size_limit, teardown_got),
+        cmocka_unit_test_teardown(test_bad_length, teardown_got),
+        cmocka_unit_test_teardown(test_conflict_last, teardown_got),
+        cmocka_unit_test_teardown(test_key_fields, teardown_got),
+        cmocka_unit_test_teardown(test_datagram_cap, teardown_got),
+        cmocka_unit_test_teardown(test_memcap_evicts_oldest, teardown_got),
+        cmocka_unit_test_teardown(test_million_unmatched, teardown_got),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
