@@ -11,6 +11,7 @@ void log_init(const char *argv0) { if (argv0 && *argv0) prog = argv0; }
 const char *log_progname(void) { return prog; }
 void log_set_quiet(int q) { quiet = q; }
 
+static void vout(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void vout(const char *fmt, va_list ap)
 {
     char buf[2048];
