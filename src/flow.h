@@ -26,6 +26,10 @@ struct fsink {
     uint64_t stored;         /* file length on disk (after -b) */
     uint32_t counter;        /* connection counter used in the name */
     bool failed;             /* the file could not be created/written */
+    char *fx;                /* -I: pending .findx lines */
+    uint32_t fxlen, fxcap;
+    uint64_t fx_last;        /* offset of the last line written */
+    bool fx_created, fx_unsorted;
     struct flow *lru_prev, *lru_next;   /* in the sink's LRU while fd/buf held */
     bool in_lru;
 };

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +125,29 @@ static int prepare_outdir(const char *dir)
     return 0;
 }
 
+/* 1.6.1's end-of-run advice when one directory got too many files. */
+static void warn_many_files(const struct options *o, uint64_t flows)
+{
+    if (o->quiet || !o->store_files || flows <= 10000) return;
+    const char *dir = (o->outdir && *o->outdir) ? o->outdir : ".";
+    DIR *d = opendir(dir);
+    if (!d) return;
+    uint64_t n = 0;
+    while (readdir(d)) n++;
+    closedir(d);
+    if (n < 10000) return;
+    fprintf(stderr,
+            "*** tcpflow WARNING:\n"
+            "*** Modern operating systems do not perform well \n"
+            "*** with more than 10,000 entries in a directory.\n"
+            "***\n"
+            "*** tcpflow created %" PRIu64 " files in output directory %s\n"
+            "***\n"
+            "*** Next time, specify command line option -Fk , -Fm , or -Fg \n"
+            "*** This will cause tcpflow to use directories called 000, 001, 002 ... 999\n"
+            "***\n", n, dir);
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -211,6 +235,11 @@ int main(int argc, char **argv)
                 st.total_flows, st.total_packets);
         fprintf(stderr, "%s: skipped or dropped:\n", log_progname());
         counters_print(tcpflow_counters(t), stderr);
+    }
+    {
+        struct tcpflow_stats st;
+        tcpflow_stats(t, &st);
+        warn_many_files(&o, st.total_flows);
     }
     tcpflow_free(t);
     sink_console_free(console);

@@ -126,6 +126,8 @@ static void close_fd(struct sink_file *s, struct fsink *fs)
 }
 
 static int flush(struct sink_file *s, struct flow *f);
+static void findx_flush(struct sink_file *s, struct flow *f);
+static void free_fx(struct sink_file *s, struct fsink *fs);
 
 /* Give back the least recently used flow's fd and buffer (not f's). */
 static bool evict_one(struct sink_file *s, struct flow *keep)
@@ -134,6 +136,7 @@ static bool evict_one(struct sink_file *s, struct flow *keep)
         if (v == keep) continue;
         if (flush(s, v) < 0 && s->error) return false;
         free_buf(s, &v->fs);
+        free_fx(s, &v->fs);
         if (v->fs.fd >= 0) s->ctr->n[C_OUT_FD_EVICT]++;
         close_fd(s, &v->fs);
         lru_unlink(s, v);
@@ -255,17 +258,113 @@ static int write_at(struct sink_file *s, struct flow *f, uint64_t off, const uin
 static int flush(struct sink_file *s, struct flow *f)
 {
     struct fsink *fs = &f->fs;
-    if (fs->blen == 0) return 0;
-    int r = write_at(s, f, fs->boff, fs->buf, fs->blen);
-    fs->blen = 0;
+    int r = 0;
+    if (fs->blen) {
+        r = write_at(s, f, fs->boff, fs->buf, fs->blen);
+        fs->blen = 0;
+    }
+    if (fs->fxlen) findx_flush(s, f);
     return r;
+}
+
+/* ---- -I: <file>.findx, one "offset|sec.usec|length" line per write ---- */
+
+static void findx_add(struct sink_file *s, struct flow *f, uint64_t off, size_t n, int64_t ts)
+{
+    struct fsink *fs = &f->fs;
+    char line[96];
+    ts += s->cfg.tdelta_us;
+    int k = snprintf(line, sizeof line, "%llu|%lld.%06lld|%zu\n", (unsigned long long)off,
+                     (long long)(ts / 1000000), (long long)(ts % 1000000), n);
+    if (fs->fxlen + (uint32_t)k > fs->fxcap) {
+        uint32_t nc = fs->fxcap ? fs->fxcap * 2 : 1024;
+        while (nc < fs->fxlen + (uint32_t)k) nc *= 2;
+        fs->fx = xreallocarray(fs->fx, nc, 1);
+        s->buffered += nc - fs->fxcap;
+        fs->fxcap = nc;
+    }
+    memcpy(fs->fx + fs->fxlen, line, (size_t)k);
+    fs->fxlen += (uint32_t)k;
+    if (fs->fx_created || fs->fxlen > (uint32_t)k) {
+        if (off < fs->fx_last) fs->fx_unsorted = true;
+    }
+    fs->fx_last = off;
+}
+
+/* Append the pending lines to the index (no descriptor kept). */
+static void findx_flush(struct sink_file *s, struct flow *f)
+{
+    struct fsink *fs = &f->fs;
+    if (!fs->fxlen) return;
+    if (!fs->path || fs->failed) { fs->fxlen = 0; return; }
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s.findx", fs->path);
+    int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (fs->fx_created ? O_APPEND : O_TRUNC);
+    int fd = open_retry(s, f, path, flags);
+    if (fd < 0 || pwrite_all(fd, (const uint8_t *)fs->fx, fs->fxlen, 0) < 0) {
+        int e = errno;
+        log_error("cannot write %s: %s", path, strerror(e));
+        s->failures++;
+        if (e == ENOSPC || e == EDQUOT) fatal(s, path, e);
+    }
+    if (fd >= 0) close(fd);
+    fs->fx_created = true;
+    fs->fxlen = 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    unsigned long long x = strtoull(*(char *const *)a, NULL, 10), y = strtoull(*(char *const *)b, NULL, 10);
+    if (x != y) return x < y ? -1 : 1;
+    return *(char *const *)a < *(char *const *)b ? -1 : 1;   /* keep arrival order */
+}
+
+/* Rewrite the index sorted by offset (only when lines came out of order). */
+static void findx_sort(struct flow *f)
+{
+    struct fsink *fs = &f->fs;
+    if (!fs->fx_unsorted || !fs->path) return;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s.findx", fs->path);
+    FILE *in = fopen(path, "re");
+    if (!in) return;
+    char *text = NULL;
+    size_t cap = 0, len = 0;
+    char buf[65536];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, in)) > 0) {
+        if (len + k + 1 > cap) { cap = (len + k + 1) * 2; text = xreallocarray(text, cap, 1); }
+        memcpy(text + len, buf, k);
+        len += k;
+    }
+    fclose(in);
+    if (!text) return;
+    text[len] = '\0';
+    size_t n = 0, ncap = 1024;
+    char **lines = xreallocarray(NULL, ncap, sizeof *lines);
+    for (char *p = text; *p; ) {
+        char *e = strchr(p, '\n');
+        if (n == ncap) { ncap *= 2; lines = xreallocarray(lines, ncap, sizeof *lines); }
+        lines[n++] = p;
+        if (!e) break;
+        *e = '\0';
+        p = e + 1;
+    }
+    qsort(lines, n, sizeof *lines, cmp_line);
+    FILE *out = fopen(path, "we");
+    if (out) {
+        for (size_t i = 0; i < n; i++) fprintf(out, "%s\n", lines[i]);
+        fclose(out);
+    }
+    free(lines);
+    free(text);
+    fs->fx_unsorted = false;
 }
 
 int sink_file_write(struct sink_file *s, struct flow *f, uint64_t off,
                     const uint8_t *p, size_t n, int64_t ts_us)
 {
     struct fsink *fs = &f->fs;
-    (void)ts_us;
     if (s->error) return -1;
     if (off >= s->cfg.max_bytes) {
         s->ctr->n[C_TCP_BYTES_OVER_B] += n;
@@ -284,6 +383,7 @@ int sink_file_write(struct sink_file *s, struct flow *f, uint64_t off,
     } else {
         if (flush(s, f) < 0) return s->error ? -1 : 0;
         if (n >= BUF_MAX) {
+            if (s->cfg.findx) findx_add(s, f, off, n, ts_us);
             int r = write_at(s, f, off, p, n);
             lru_touch(s, f);
             return r < 0 && s->error ? -1 : 0;
@@ -300,6 +400,7 @@ int sink_file_write(struct sink_file *s, struct flow *f, uint64_t off,
     }
     memcpy(fs->buf + fs->blen, p, n);
     fs->blen += (uint32_t)n;
+    if (s->cfg.findx) findx_add(s, f, off, n, ts_us);
     lru_touch(s, f);
     while (s->buffered > s->cfg.max_buffered && evict_one(s, f))
         ;
@@ -349,11 +450,23 @@ int sink_file_prepend(struct sink_file *s, struct flow *f, uint64_t n)
     return s->error ? -1 : 0;
 }
 
+static void free_fx(struct sink_file *s, struct fsink *fs)
+{
+    if (fs->fx) {
+        s->buffered -= fs->fxcap;
+        free(fs->fx);
+        fs->fx = NULL;
+    }
+    fs->fxlen = fs->fxcap = 0;
+}
+
 int sink_file_close(struct sink_file *s, struct flow *f)
 {
     struct fsink *fs = &f->fs;
     int r = flush(s, f);
     free_buf(s, fs);
+    free_fx(s, fs);
+    findx_sort(f);
     if (fs->path) {
         int64_t t = f->first_us + s->cfg.tdelta_us;
         struct timespec ts[2];
@@ -372,6 +485,7 @@ void sink_file_release(struct sink_file *s, struct flow *f)
 {
     struct fsink *fs = &f->fs;
     free_buf(s, fs);
+    free_fx(s, fs);
     close_fd(s, fs);
     lru_unlink(s, f);
     free(fs->path);
@@ -385,6 +499,7 @@ void sink_file_free(struct sink_file *s)
         struct flow *f = s->lru_head;
         flush(s, f);
         free_buf(s, &f->fs);
+        free_fx(s, &f->fs);
         close_fd(s, &f->fs);
         lru_unlink(s, f);
     }
