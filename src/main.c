@@ -3,10 +3,14 @@
 #include "capture.h"
 #include "datalink.h"
 #include "options.h"
+#include "report/dfxml.h"
 #include "sink_console.h"
 #include "tcpflow.h"
 #include "util/log.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -125,6 +129,50 @@ static int prepare_outdir(const char *dir)
     return 0;
 }
 
+struct report_ctx { struct dfxml *x; bool hash; };
+
+/* MD5 and SHA-256 of a finished flow file (read back once, at the end of the flow). */
+static void hash_file(const char *path, struct flow_summary *fs)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return;
+    EVP_MD_CTX *m = EVP_MD_CTX_new(), *h = EVP_MD_CTX_new();
+    if (m && h && EVP_DigestInit_ex(m, EVP_md5(), NULL) && EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
+        static unsigned char buf[1 << 16];
+        ssize_t n;
+        while ((n = read(fd, buf, sizeof buf)) > 0) {
+            EVP_DigestUpdate(m, buf, (size_t)n);
+            EVP_DigestUpdate(h, buf, (size_t)n);
+        }
+        if (n == 0) {
+            EVP_DigestFinal_ex(m, fs->md5, NULL);
+            EVP_DigestFinal_ex(h, fs->sha256, NULL);
+            fs->has_md5 = fs->has_sha256 = true;
+        }
+    }
+    EVP_MD_CTX_free(m);
+    EVP_MD_CTX_free(h);
+    close(fd);
+}
+
+static void on_flow_done(void *arg, const struct flow_summary *fs)
+{
+    struct report_ctx *r = arg;
+    struct flow_summary s = *fs;
+    if (r->hash && s.filename) hash_file(s.filename, &s);
+    if (r->x) dfxml_fileobject(r->x, &s, NULL);
+}
+
+static char *report_path(const struct options *o)
+{
+    if (o->report) return strdup(o->report);
+    const char *d = o->outdir;
+    if (!d || !*d || !strcmp(d, ".")) return strdup("report.xml");
+    char *p = malloc(strlen(d) + 12);
+    if (p) sprintf(p, "%s/report.xml", d);
+    return p;
+}
+
 /* 1.6.1's end-of-run advice when one directory got too many files. */
 static void warn_many_files(const struct options *o, uint64_t flows)
 {
@@ -191,6 +239,44 @@ int main(int argc, char **argv)
         }
         tcpflow_set_console(t, console);
     }
+    struct report_ctx rep = { NULL, o.md5 };
+    struct timespec t0;
+    clock_gettime(CLOCK_REALTIME, &t0);
+    if (o.enable_report && !o.console) {
+        char *path = report_path(&o);
+        struct dfxml_pair *cfg = calloc(o.nsettings + 1, sizeof *cfg);
+        for (size_t i = 0; cfg && i < o.nsettings; i++) {
+            char *eq = strchr(o.settings[i], '=');
+            cfg[i].name = o.settings[i];
+            cfg[i].value = eq ? eq + 1 : "";
+        }
+        /* names are "name=value": cut at '=' in a copy */
+        char **names = calloc(o.nsettings + 1, sizeof *names);
+        for (size_t i = 0; cfg && names && i < o.nsettings; i++) {
+            names[i] = strndup(o.settings[i], (size_t)(strchr(o.settings[i], '=') - o.settings[i]));
+            cfg[i].name = names[i];
+        }
+        struct dfxml_run run = {
+            .argc = argc, .argv = argv, .start_us = (int64_t)t0.tv_sec * 1000000 + t0.tv_nsec / 1000,
+            .version = TCPFLOW_VERSION, .tdelta = o.tdelta_us / 1000000,
+            .config = cfg, .n_config = cfg ? o.nsettings : 0,
+        };
+        if (path) log_debug(1, "reportfilename: %s", path);
+        rep.x = path ? dfxml_open(path, &run, err, sizeof err) : NULL;
+        if (!rep.x) {
+            log_error("%s", path ? err : "out of memory");
+            free(path);
+            tcpflow_free(t);
+            sink_console_free(console);
+            options_release(&o);
+            return 1;
+        }
+        for (size_t i = 0; names && i < o.nsettings; i++) free(names[i]);
+        free(names);
+        free(cfg);
+        free(path);
+    }
+    if (rep.x || rep.hash) tcpflow_set_flow_done(t, on_flow_done, &rep);
     bool show_progress = o.progress && isatty(2);
     if (o.ninputs == 0) {
         struct capture *c = capture_open_live(o.iface, o.promisc, o.pbuf_timeout_ms, o.bpf, err, sizeof err);
@@ -219,6 +305,8 @@ int main(int argc, char **argv)
         capture_close(c);
     }
     if (got_signal && o.ninputs) log_error("terminating orderly");
+    struct tcpflow_stats at_end;            /* before the remaining flows are closed */
+    tcpflow_stats(t, &at_end);
     tcpflow_finish(t, got_signal ? FLOW_END_SIGNAL : FLOW_END_EOF);
     if (tcpflow_error(t)) {
         log_error("stopped: %s", tcpflow_error(t));
@@ -235,6 +323,30 @@ int main(int argc, char **argv)
                 st.total_flows, st.total_packets);
         fprintf(stderr, "%s: skipped or dropped:\n", log_progname());
         counters_print(tcpflow_counters(t), stderr);
+    }
+    if (rep.x) {
+        struct tcpflow_stats st;
+        tcpflow_stats(t, &st);
+        const struct counters *ctr = tcpflow_counters(t);
+        struct dfxml_counter dc[C__COUNT];
+        size_t nd = 0;
+        for (int i = 0; i < C__COUNT; i++)
+            if (ctr->n[i]) { dc[nd].name = counter_text((enum counter_id)i); dc[nd].value = ctr->n[i]; nd++; }
+        char status[600];
+        if (tcpflow_error(t)) snprintf(status, sizeof status, "error: %s", tcpflow_error(t));
+        else if (got_signal) snprintf(status, sizeof status, "interrupted by %s", strsignal(got_signal));
+        else if (rc) snprintf(status, sizeof status, "completed with input errors");
+        else snprintf(status, sizeof status, "complete");
+        struct dfxml_end end = {
+            .status = status, .open_fds_at_end = at_end.open_fds, .max_open_flows = st.max_open_files,
+            .total_flows = st.total_flows, .flow_map_size = at_end.open_flows, .total_packets = st.total_packets,
+            .counters = dc, .n_counters = nd,
+        };
+        if (dfxml_close(rep.x, &end, err, sizeof err) < 0) {
+            log_error("report: %s", err);
+            rc = 1;
+        }
+        rep.x = NULL;
     }
     {
         struct tcpflow_stats st;

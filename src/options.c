@@ -215,7 +215,7 @@ static void defaults(struct options *o)
     o->frag_policy = "first";
     o->max_buffered = 64u << 20;
     o->closed_linger_us = 300ull * 1000000;
-    o->max_closed = 65536;
+    o->max_closed = 8192;
     o->scan_tcpdemux = true;
 }
 
