@@ -48,7 +48,7 @@ n1=$(ls $tmp/R | grep -c 40001); n2=$(ls $tmp/R | grep -c 40002)
 [ $n1 = 2 ] && [ $n2 = 0 ] && ok "-r then -R: only connections already seen" || bad "-R: $(ls $tmp/R)"
 cmp -s $tmp/R/198.018.000.002.00080-198.018.000.001.40001 $ref/198.018.000.002.00080-198.018.000.001.40001 \
     && ok "-R completes the first connection" || bad "-R: first connection incomplete"
-mkdir $tmp/Ronly; $T -R $D -o $tmp/Ronly; [ -z "$(ls $tmp/Ronly)" ] && ok "-R alone: no flows" || bad "-R alone wrote $(ls $tmp/Ronly)"
+mkdir $tmp/Ronly; $T -R $D -o $tmp/Ronly; [ -z "$(sums $tmp/Ronly)" ] && ok "-R alone: no flows" || bad "-R alone wrote $(ls $tmp/Ronly)"
 mkdir $tmp/two; $T -r $tmp/p1.pcap -r $tmp/p2.pcap -o $tmp/two && [ "$(sums $tmp/two)" = "$refsum" ] \
     && ok "a connection split over two -r files is one file" || bad "two -r files"
 
