@@ -206,7 +206,8 @@ int main(int argc, char **argv)
     case OPT_EXIT_ERR: options_release(&o); return 1;
     case OPT_EXIT_USAGE: options_release(&o); return 2;
     }
-    if (o.store_files && prepare_outdir(o.outdir) < 0) {
+    /* the output directory also holds the default report.xml (-FX included) */
+    if ((o.store_files || (o.enable_report && !o.console && !o.report)) && prepare_outdir(o.outdir) < 0) {
         options_release(&o);
         return 1;
     }

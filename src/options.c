@@ -11,14 +11,17 @@
 #include <strings.h>
 #include <unistd.h>
 
-static const char short_usage[] =
-"usage: %s [-aBcCDhIpsvVZ] [-b max_bytes] [-d debug_level] \n"
+/* -h prints usage_head and usage_tail; -hh puts usage_settings and
+ * usage_scanners between them and usage_names after them (1.6.1's layout). */
+static const char usage_head[] =
+"usage: %s [-aBcCDgHhIJKlpPqsvVZ0] [-b max_bytes] [-d debug_level] \n"
 "     [-[eE] scanner] [-f max_fds] [-F[ctTXMkmg]] [-h|--help] [-i iface]\n"
 "     [-l files...] [-L semlock] [-m min_bytes] [-o outdir] [-r file] [-R file]\n"
 "     [-S name=value] [-T template] [-U|--relinquish-privileges user] [-v|--verbose]\n"
-"     [-w file] [-x scanner] [-X xmlfile] [-z|--chroot dir] [expression]\n"
+"     [-V|--version] [-w file] [-x scanner] [-X xmlfile] [-z|--chroot dir] [expression]\n"
 "\n"
 "   -a: do ALL post-processing.\n"
+"   -A: deprecated (-AH was replaced by -a); prints a note and is otherwise ignored\n"
 "   -b max_bytes: max number of bytes per flow to save\n"
 "   -d debug_level: debug level; default is 1\n"
 "   -f: maximum number of file descriptors to use\n"
@@ -50,9 +53,13 @@ static const char short_usage[] =
 "   -z dir   chroot to dir (requires that -U be used).\n"
 "\n"
 "Control of Scanners:\n"
+"   -e scanner   - enable scanner (md5, http, netviz, wifiviz, tcpdemux, all)\n"
+"   -x scanner   - disable scanner\n"
 "   -E scanner   - turn off all scanners except scanner\n"
 "   -S name=value  Set a configuration parameter (-hh for info)\n"
-"\n"
+"\n";
+
+static const char usage_tail[] =
 "Console output options:\n"
 "   -B: binary output, even with -c or -C (normally -c or -C turn it off)\n"
 "   -c: console print only (don't create files)\n"
@@ -66,22 +73,47 @@ static const char short_usage[] =
 "\n"
 "See the man page for additional information.\n";
 
-static const char long_usage[] =
+static const char usage_settings[] =
+"Activated options -S name=value:\n"
+"   -S tdelta=0\tTime delta in seconds\n"
+"   -S packet-buffer-timeout=10\tTime in milliseconds between each callback from libpcap\n"
 "\n"
 "Settable Options (and their defaults): \n"
-"   -S tdelta=0    Time delta in seconds added to every packet time\n"
-"   -S packet-buffer-timeout=10    Time in milliseconds between each callback from libpcap\n"
-"   -S enable_report=YES    Enable report.xml\n"
-"   -S tcp_timeout=0    Close flows idle for this many seconds of capture time (0: never)\n"
+"   -S enable_report=YES    Enable report.xml ()\n"
+"   -S http_cmd=    Command to execute on each HTTP attachment (http)\n"
+"   -S http_alert_fd=-1    File descriptor to send information about completed HTTP attachments (http)\n"
+"   -S netviz_histogram_dump=0    Dumps the histogram (netviz)\n"
+"   -S netviz_histogram_size=1000    Maximum histogram size (netviz)\n"
+"   -S tcp_timeout=0    Timeout for TCP connections (tcpdemux)\n"
+"   -S tcp_cmd=    Command to execute on each TCP flow (tcpdemux)\n"
+"   -S tcp_alert_fd=-1    File descriptor to send information about completed TCP flows (tcpdemux)\n"
+"   -S check_fcs=YES    Require valid Frame Check Sum (FCS) (wifiviz)\n"
+"   -S debug-prefix=    Text put before debug messages (accepted for compatibility)\n"
+"\n"
+"Reassembly and resource limits (and their defaults): \n"
 "   -S tcp_overlap=first    Overlapping retransmissions: first (stored bytes win) or last (1.6.1)\n"
-"   -S check_fcs=YES    Require valid Frame Check Sum (FCS) on 802.11 frames that carry one\n"
+"   -S max_flows=0    Open flows kept at most; 0 = no limit (idle ones are closed first)\n"
+"   -S closed_linger=300    Seconds a closed flow is remembered for late retransmissions\n"
+"   -S max_closed=8192    Closed flows remembered at most\n"
+"   -S write_buffer_memcap=67108864    Bytes of flow data buffered in memory at most\n"
 "   -S frag_timeout=60    Seconds an incomplete fragmented IP datagram is kept\n"
 "   -S frag_policy=first    Fragment overlaps: first, last, bsd, linux, windows, solaris\n"
 "   -S frag_memcap=67108864    Bytes of IP fragments held at most\n"
 "   -S frag_max_datagrams=65536    Fragmented datagrams in progress at most\n"
-"   -S write_buffer_memcap=67108864    Bytes of flow data buffered in memory at most\n"
-"   -S max_flows=0    Open flows kept at most; 0 = no limit (idle ones are closed first)\n"
-"   -S closed_linger=300    Seconds a closed flow is remembered for late retransmissions\n"
+"\n";
+
+static const char usage_scanners[] =
+"These scanners disabled by default; enable with -e:\n"
+"   -e http - enable scanner http\n"
+"   -e md5 - enable scanner md5\n"
+"   -e netviz - enable scanner netviz\n"
+"   -e wifiviz - enable scanner wifiviz\n"
+"\n"
+"These scanners enabled by default; disable with -x:\n"
+"   -x tcpdemux - disable scanner tcpdemux\n"
+"\n";
+
+static const char usage_names[] =
 "\n"
 "Filename Prefixes:\n"
 "   -Fc : append the connection counter to ALL filenames\n"
@@ -109,7 +141,31 @@ static const char long_usage[] =
 "Default value is: '%A.%a-%B.%b%V%v%C%c'\n"
 "\n"
 "Note: -F letters edit the template in command-line order; -T replaces it.\n"
-"      Filename template format handles '/' to create sub-directories.\n";
+"      Filename template format handles '/' to create sub-directories.\n"
+"\n"
+"Long options: --chroot=dir (-z), --help (-h), --relinquish-privileges=user (-U),\n"
+"              --verbose (-v), --version (-V)\n";
+
+/* One scanner for -H, in 1.6.1's layout. */
+static void scanner_info(const char *name, bool on, const char *desc)
+{
+    printf("\nScanner Name: %s\n", name);
+    printf("flags:  %s \n", on ? "NONE" : "SCANNER_DISABLED");
+    printf("Scanner Interface version: 4\n");
+    printf("Description: %s\n", desc);
+    printf("Feature Names: \n");
+}
+
+static void usage(FILE *out, int level)
+{
+    fprintf(out, usage_head, log_progname());
+    if (level > 1) {
+        fputs(usage_settings, out);
+        fputs(usage_scanners, out);
+    }
+    fputs(usage_tail, out);
+    if (level > 1) fputs(usage_names, out);
+}
 
 static bool parse_u64(const char *s, uint64_t *out)
 {
@@ -349,20 +405,29 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
                 log_error("invalid option -- '%c'", optopt);
             else
                 log_error("unrecognized option '%s'", argv[optind - 1]);
-            fprintf(stderr, short_usage, log_progname());
+            usage(stderr, 1);
             return OPT_EXIT_USAGE;
         }
     }
     if (helps) {
         printf("TCPFLOW version %s\n\n", TCPFLOW_VERSION);
-        printf(short_usage, log_progname());
-        if (helps > 1) fputs(long_usage, stdout);
+        usage(stdout, helps);
         return OPT_EXIT_OK;
     }
     if (want_scanner_info) {
-        printf("Scanners: md5 (MD5 and SHA-256 of each flow), http (HTTP bodies), netviz (report.pdf),\n"
-               "          tcpdemux (flow files, enabled by default), wifiviz (accepted, no effect)\n"
-               "Settable options: see -hh\n");
+        scanner_info("md5", o->scan_md5,
+                     "MD5 and SHA-256 of every flow file, written in the report (like -FM)");
+        scanner_info("http", o->scan_http,
+                     "HTTP/1.x response bodies of each flow, de-chunked and decompressed, as -HTTPBODY-NNN files");
+        scanner_info("netviz", o->scan_netviz,
+                     "Performs 1-page visualization of network packets (report.pdf)");
+        scanner_info("tcpdemux", o->scan_tcpdemux,
+                     "Writes each TCP flow direction to its own file (turn off for a report only)");
+        scanner_info("wifiviz", false,
+                     "Performs wifi visualization (accepted for compatibility; no output)");
+        fputs("\n", stdout);
+        fputs(usage_settings, stdout);
+        fputs(usage_scanners, stdout);
         return OPT_EXIT_OK;
     }
     if (list_files) {

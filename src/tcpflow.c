@@ -282,6 +282,7 @@ static enum place place_data(struct tcpflow *t, struct flow *f, const struct tcp
         f->violations++;
     }
     int64_t off = reasm_offset(rs, seq);
+    bool prepended = false;
     if (off < 0) {
         uint64_t before = (uint64_t)-off;
         if (rs->syn_seen) {
@@ -296,6 +297,7 @@ static enum place place_data(struct tcpflow *t, struct flow *f, const struct tcp
             if (before > t->o->max_seek) return SPLIT;
             /* capture started mid-stream and earlier data turned up: move the origin */
             if (prepend(t, f, before) < 0) return PLACED;
+            prepended = true;        /* counted once, as 1.6.1 does */
             off = 0;
         }
     } else if ((uint64_t)off > rs->hi && (uint64_t)off - rs->hi > t->o->max_seek && rs->hi > 0) {
@@ -311,7 +313,7 @@ static enum place place_data(struct tcpflow *t, struct flow *f, const struct tcp
     struct reasm_result res;
     reasm_add(rs, (uint64_t)off, p, len, t->o->tcp_overlap_last ? REASM_LAST : REASM_FIRST,
               emit, &e, &res);
-    if (res.out_of_order) {
+    if (res.out_of_order && !prepended) {
         f->ooo++;
         t->ctr.n[C_TCP_OOO_SEGMENTS]++;
     }
@@ -337,6 +339,7 @@ static void place_late(struct tcpflow *t, struct flow *f, const struct tcp_seg *
                        const struct capture_pkt *cp)
 {
     t->ctr.n[C_TCP_LATE_TO_CLOSED]++;
+    f->last_us = cp->ts_us;
     f->packets++;
     f->len += cp->wirelen;
     f->caplen += cp->caplen;
@@ -361,8 +364,9 @@ static void process_tcp(struct tcpflow *t, const struct capture_pkt *cp, const s
     bool syn = seg->flags & TH_SYN;
 
     if (f && f->state == FLOW_CLOSED) {
-        if (syn && seg->seq != f->rs.isn) {
-            flow_detach(t, f);                           /* a new connection */
+        if (syn && (seg->seq != f->rs.isn || (f->rs.hi == 0 && f->end == FLOW_END_RST))) {
+            /* a new connection (or a SYN retried after a refused attempt) */
+            flow_detach(t, f);
             t->ctr.n[C_TCP_NEW_CONN_SYN]++;
             f = NULL;
         } else if (f->end == FLOW_END_TIMEOUT || f->end == FLOW_END_EVICTED) {
@@ -491,8 +495,19 @@ void tcpflow_packet(struct tcpflow *t, const struct capture_pkt *cp)
         return;
     }
     if (!tcp_decode(ip.l4, ip.l4len, &seg, &why)) {
-        t->ctr.n[why]++;
-        return;
+        if (!(why == C_TCP_TRUNCATED && ip.clipped && ip.l4len >= 20)) {
+            t->ctr.n[why]++;
+            return;
+        }
+        /* the capture cut the options: the fixed header still tells the flags */
+        uint8_t hdr[20];
+        memcpy(hdr, ip.l4, 20);
+        hdr[12] = 0x50;
+        if (!tcp_decode(hdr, sizeof hdr, &seg, &why)) {
+            t->ctr.n[why]++;
+            return;
+        }
+        t->ctr.n[C_IP_PAYLOAD_CLIPPED]++;
     }
     process_tcp(t, cp, &l2, &ip, &seg);
 }
