@@ -7,6 +7,11 @@
  * surveyed (read only: duplicate? how many pieces does it touch?), room is
  * made under the caps, then the overlap policy carves the bytes the new
  * fragment wins out of the held pieces and the new bytes fill the gaps.
+ *
+ * Each datagram also records (offset, length|MF, hash) of the distinct
+ * fragments that made it (at most TOMB_MAX_ENTRIES); when it completes they
+ * become the key's tombstone (struct tomb: own hash table, own age list),
+ * which lets a late duplicate of one of them be recognised and dropped.
  */
 #include "defrag.h"
 
@@ -17,6 +22,8 @@
 
 #define IP_MAXPACKET 65535u
 #define FRAG_MAXOFF  65528u            /* 13-bit offset field * 8 */
+#define TOMB_MAX_ENTRIES 64u           /* fragments remembered per key */
+#define LM_MORE 0x80000000u            /* MF bit in frec.lm */
 
 struct dg_key {
     uint8_t family, proto;
@@ -32,6 +39,31 @@ struct piece {
     uint32_t skip;                     /* bytes trimmed from the front */
     uint32_t alloc;                    /* bytes allocated in data[] */
     uint8_t data[];
+};
+
+/* One fragment that went into a datagram: what a late duplicate of it
+ * would look like. */
+struct frec {
+    uint32_t off;
+    uint32_t lm;                       /* length | LM_MORE */
+    uint64_t hash;                     /* of the fragment's data bytes */
+};
+
+/* A tombstone: the fragments of the datagrams completed lately under key,
+ * oldest first, each with the time its datagram completed. */
+struct tent {
+    struct frec r;
+    int64_t ts;
+};
+
+struct tomb {
+    struct tomb *hnext, **hpprev;      /* hash chain */
+    struct tomb *older, *newer;        /* age list (last update) */
+    uint64_t hash;
+    struct dg_key key;
+    int64_t ts;                        /* last update */
+    uint32_t n;
+    struct tent *e;                    /* n entries, exactly allocated */
 };
 
 struct kframe {
@@ -56,6 +88,9 @@ struct dg {
     size_t nh_off;                     /* IPv6: see struct ip_pkt */
     uint8_t frag_nh;
     uint32_t nfrags;                   /* fragments accepted (duplicates too) */
+    struct frec *rec;                  /* distinct fragments accepted */
+    uint32_t nrec, recalloc;
+    bool rec_over;                     /* more than TOMB_MAX_ENTRIES: no tombstone */
     size_t cost;                       /* bytes charged to defrag_held_bytes */
     struct kframe *frames, **frames_tail;
 };
@@ -75,6 +110,11 @@ struct defrag {
     void *drop_arg;
     uint8_t *out;
     size_t outcap;
+    struct tomb **tbuckets;
+    size_t ntbuckets;                  /* power of two */
+    size_t ntomb;
+    struct tomb *toldest, *tnewest;
+    size_t tbytes;                     /* bytes charged for tombstones */
 };
 
 #define MIN_BUCKETS 64u
@@ -87,6 +127,8 @@ void defrag_config_default(struct defrag_config *cfg)
     cfg->max_datagrams = 65536;
     cfg->policy = DEFRAG_FIRST;
     cfg->keep_frames = false;
+    cfg->max_tombstones = 8192;
+    cfg->tombstone_us = 10 * (int64_t)1000000;
 }
 
 bool defrag_policy_parse(const char *name, enum defrag_policy *out)
@@ -113,6 +155,8 @@ struct defrag *defrag_new(const struct defrag_config *cfg, struct counters *coun
     d->c = counters;
     d->nbuckets = MIN_BUCKETS;
     d->buckets = xcalloc(d->nbuckets, sizeof *d->buckets);
+    d->ntbuckets = MIN_BUCKETS;
+    d->tbuckets = xcalloc(d->ntbuckets, sizeof *d->tbuckets);
     /* Seed the hash so that fragment ids chosen by a sender cannot pile up
      * in one chain; results never depend on it. */
     struct timespec ts;
@@ -130,6 +174,8 @@ void defrag_set_drop_cb(struct defrag *d, defrag_frame_cb cb, void *arg)
 
 size_t defrag_held_bytes(const struct defrag *d) { return d->held; }
 size_t defrag_datagrams(const struct defrag *d) { return d->count; }
+size_t defrag_tombstone_bytes(const struct defrag *d) { return d->tbytes; }
+size_t defrag_tombstones(const struct defrag *d) { return d->ntomb; }
 
 static void count(struct defrag *d, enum counter_id id, uint64_t n)
 {
@@ -237,8 +283,263 @@ static void dg_drop(struct defrag *d, struct dg *g, defrag_frame_cb cb, void *ar
         next = p->next;
         free(p);
     }
+    free(g->rec);
     free(g->hdr);
     free(g);
+}
+
+/* ---- tombstones ---- */
+
+/* Hash of a fragment's data, its length and MF bit (seeded like the keys). */
+static uint64_t frag_hash(const struct defrag *d, const uint8_t *p, uint32_t n, bool more)
+{
+    const uint64_t K = 0x9E3779B97F4A7C15u;
+    uint64_t h = (d->seed ^ 0x243F6A8885A308D3u) + ((uint64_t)n << 1 | more) * K;
+    uint32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9u;
+        h ^= h >> 31;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, n - i);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9u;
+        h ^= h >> 31;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdu;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53u;
+    h ^= h >> 33;
+    return h;
+}
+
+/* How long a tombstone entry lives; <= 0: tombstones are off. */
+static int64_t tomb_life(const struct defrag *d)
+{
+    if (d->cfg.max_tombstones == 0 || d->cfg.tombstone_us <= 0)
+        return 0;
+    int64_t a = d->cfg.tombstone_us;
+    if (d->cfg.timeout_us > 0 && d->cfg.timeout_us < a)
+        a = d->cfg.timeout_us;
+    return a;
+}
+
+static size_t tomb_cost(uint32_t n) { return sizeof(struct tomb) + (size_t)n * sizeof(struct tent); }
+
+static struct tomb *tomb_lookup(const struct defrag *d, const struct dg_key *k, uint64_t h)
+{
+    for (struct tomb *t = d->tbuckets[h & (d->ntbuckets - 1)]; t; t = t->hnext)
+        if (t->hash == h && memcmp(&t->key, k, sizeof *k) == 0)
+            return t;
+    return NULL;
+}
+
+static void tbucket_insert(struct tomb **buckets, size_t nbuckets, struct tomb *t)
+{
+    struct tomb **b = &buckets[t->hash & (nbuckets - 1)];
+    t->hnext = *b;
+    if (*b)
+        (*b)->hpprev = &t->hnext;
+    t->hpprev = b;
+    *b = t;
+}
+
+static void ttable_grow(struct defrag *d)
+{
+    size_t n = d->ntbuckets * 2;
+    struct tomb **nb = xcalloc(n, sizeof *nb);
+    for (size_t i = 0; i < d->ntbuckets; i++) {
+        struct tomb *t = d->tbuckets[i];
+        while (t) {
+            struct tomb *next = t->hnext;
+            tbucket_insert(nb, n, t);
+            t = next;
+        }
+    }
+    free(d->tbuckets);
+    d->tbuckets = nb;
+    d->ntbuckets = n;
+}
+
+static void tomb_unlink_age(struct defrag *d, struct tomb *t)
+{
+    if (t->older)
+        t->older->newer = t->newer;
+    else
+        d->toldest = t->newer;
+    if (t->newer)
+        t->newer->older = t->older;
+    else
+        d->tnewest = t->older;
+    t->older = t->newer = NULL;
+}
+
+static void tomb_link_newest(struct defrag *d, struct tomb *t)
+{
+    t->older = d->tnewest;
+    t->newer = NULL;
+    if (d->tnewest)
+        d->tnewest->newer = t;
+    else
+        d->toldest = t;
+    d->tnewest = t;
+}
+
+static void tomb_drop(struct defrag *d, struct tomb *t)
+{
+    *t->hpprev = t->hnext;
+    if (t->hnext)
+        t->hnext->hpprev = t->hpprev;
+    tomb_unlink_age(d, t);
+    d->ntomb--;
+    d->tbytes -= tomb_cost(t->n);
+    free(t->e);
+    free(t);
+}
+
+static void tomb_expire(struct defrag *d)
+{
+    int64_t life = tomb_life(d);
+    while (d->toldest && (life <= 0 || d->clock - d->toldest->ts > life))
+        tomb_drop(d, d->toldest);
+}
+
+static bool frec_eq(const struct frec *a, const struct frec *b)
+{
+    return a->off == b->off && a->lm == b->lm && a->hash == b->hash;
+}
+
+/* Is r one of the fragments of a datagram completed under key lately? */
+static bool tomb_match(const struct defrag *d, const struct dg_key *k, uint64_t h,
+                       const struct frec *r)
+{
+    if (!d->ntomb)
+        return false;
+    const struct tomb *t = tomb_lookup(d, k, h);
+    if (!t)
+        return false;
+    int64_t life = tomb_life(d);
+    for (uint32_t i = 0; i < t->n; i++)
+        if (frec_eq(&t->e[i].r, r) && d->clock - t->e[i].ts <= life)
+            return true;
+    return false;
+}
+
+/* The datagram under key completed with the n distinct fragments r: add
+ * them to the key's tombstone (creating it), newest last, keeping the newest
+ * TOMB_MAX_ENTRIES.  Other tombstones are evicted, oldest first, for the
+ * count cap and for max_bytes (counting the datagrams in progress); when it
+ * still does not fit, the key keeps no tombstone. */
+static void tomb_add(struct defrag *d, const struct dg_key *k, uint64_t h,
+                     const struct frec *r, uint32_t n)
+{
+    int64_t life = tomb_life(d);
+    if (life <= 0 || n == 0 || n > TOMB_MAX_ENTRIES)
+        return;
+    struct tomb *t = tomb_lookup(d, k, h);
+    struct tent tmp[2 * TOMB_MAX_ENTRIES];
+    uint32_t m = 0;
+    if (t)
+        for (uint32_t i = 0; i < t->n; i++) {
+            if (d->clock - t->e[i].ts > life)
+                continue;
+            bool again = false;
+            for (uint32_t j = 0; j < n && !again; j++)
+                again = frec_eq(&t->e[i].r, &r[j]);
+            if (!again)
+                tmp[m++] = t->e[i];
+        }
+    for (uint32_t j = 0; j < n; j++) {
+        tmp[m].r = r[j];
+        tmp[m].ts = d->clock;
+        m++;
+    }
+    uint32_t first = m > TOMB_MAX_ENTRIES ? m - TOMB_MAX_ENTRIES : 0;
+    uint32_t nn = m - first;
+    size_t oldcost = t ? tomb_cost(t->n) : 0, newcost = tomb_cost(nn);
+
+    if (!t)
+        while (d->ntomb >= d->cfg.max_tombstones)
+            tomb_drop(d, d->toldest);
+    while ((uint64_t)d->held + d->tbytes - oldcost + newcost > (uint64_t)d->cfg.max_bytes) {
+        struct tomb *v = d->toldest;
+        if (v && v == t)
+            v = v->newer;
+        if (!v) {
+            if (t)
+                tomb_drop(d, t);
+            return;
+        }
+        tomb_drop(d, v);
+    }
+    if (!t) {
+        if (d->ntomb >= d->ntbuckets && d->ntbuckets < MAX_BUCKETS)
+            ttable_grow(d);
+        t = xcalloc(1, sizeof *t);
+        t->key = *k;
+        t->hash = h;
+        tbucket_insert(d->tbuckets, d->ntbuckets, t);
+        d->ntomb++;
+    } else {
+        tomb_unlink_age(d, t);
+    }
+    tomb_link_newest(d, t);
+    t->ts = d->clock;
+    t->e = xreallocarray(t->e, nn, sizeof *t->e);
+    memcpy(t->e, tmp + first, nn * sizeof *t->e);
+    t->n = nn;
+    d->tbytes += newcost - oldcost;
+}
+
+/* Bytes that recording one more fragment in g can add (upper bound). */
+static uint32_t rec_grow(uint32_t alloc)
+{
+    uint32_t n = alloc ? alloc * 2 : 4;
+    return n < TOMB_MAX_ENTRIES ? n : TOMB_MAX_ENTRIES;
+}
+
+static size_t rec_need(const struct dg *g)
+{
+    if (!g)
+        return rec_grow(0) * sizeof(struct frec);
+    if (g->rec_over || g->nrec < g->recalloc || g->recalloc >= TOMB_MAX_ENTRIES)
+        return 0;
+    return (rec_grow(g->recalloc) - g->recalloc) * sizeof(struct frec);
+}
+
+static void rec_release(struct defrag *d, struct dg *g)
+{
+    g->cost -= g->recalloc * sizeof(struct frec);
+    d->held -= g->recalloc * sizeof(struct frec);
+    free(g->rec);
+    g->rec = NULL;
+    g->nrec = g->recalloc = 0;
+}
+
+/* Remember that fragment r went into g (once per distinct fragment). */
+static void rec_add(struct defrag *d, struct dg *g, const struct frec *r)
+{
+    if (g->rec_over)
+        return;
+    for (uint32_t i = 0; i < g->nrec; i++)
+        if (frec_eq(&g->rec[i], r))
+            return;
+    if (g->nrec == TOMB_MAX_ENTRIES) {
+        g->rec_over = true;
+        rec_release(d, g);
+        return;
+    }
+    if (g->nrec == g->recalloc) {
+        uint32_t n = rec_grow(g->recalloc);
+        g->rec = xreallocarray(g->rec, n, sizeof *g->rec);
+        g->cost += (n - g->recalloc) * sizeof(struct frec);
+        d->held += (n - g->recalloc) * sizeof(struct frec);
+        g->recalloc = n;
+    }
+    g->rec[g->nrec++] = *r;
 }
 
 /* ---- pieces ---- */
@@ -423,11 +724,16 @@ static uint64_t frame_cost(const struct defrag_frame *f)
     return sizeof(struct kframe) + (uint64_t)(f->data ? f->caplen : 0);
 }
 
-/* Evict the oldest datagrams other than keep until `need` more bytes fit.
+/* Evict all tombstones, then the oldest datagrams other than keep, until
+ * `need` more bytes fit.
  * Returns false when they cannot fit even with only keep left. */
 static bool make_room(struct defrag *d, struct dg *keep, uint64_t need)
 {
-    while ((uint64_t)d->held + need > (uint64_t)d->cfg.max_bytes) {
+    while ((uint64_t)d->held + d->tbytes + need > (uint64_t)d->cfg.max_bytes) {
+        if (d->toldest) {                      /* tombstones go first */
+            tomb_drop(d, d->toldest);
+            continue;
+        }
         struct dg *v = d->oldest;
         if (v && v == keep)
             v = v->newer;
@@ -523,6 +829,7 @@ static void advance_clock(struct defrag *d, int64_t now_us)
 
 static void expire(struct defrag *d, defrag_frame_cb cb, void *arg)
 {
+    tomb_expire(d);
     if (d->cfg.timeout_us <= 0)
         return;
     while (d->oldest && d->clock - d->oldest->first_ts > d->cfg.timeout_us) {
@@ -632,16 +939,26 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
     }
     uint32_t s = ip->frag_off, len = (uint32_t)ip->l4len, e = s + len;
     bool last = !ip->frag_more;
-    if (g && end_conflict(g, e, last)) {
+    struct frec r = { s, len | (last ? 0 : LM_MORE), frag_hash(d, ip->l4, len, !last) };
+    struct survey sv = { 0, false, 0 };
+    if (g)
+        survey(g, d->cfg.policy, s, e, ip->l4, &sv);
+    bool conflict = g && end_conflict(g, e, last);
+
+    /* A late duplicate of a fragment of a datagram completed lately: drop it
+     * rather than start a datagram with it, or let it contradict the one in
+     * progress (a new datagram reusing the id).  One that fits the datagram
+     * in progress without conflict may be that datagram's own fragment
+     * carrying the same bytes: it goes on. */
+    if ((!g || conflict || (sv.noverlap && !sv.dup)) && tomb_match(d, &k, h, &r))
+        return refuse(d, C_FRAG_DUPLICATE, frame);
+    if (conflict) {
         dg_drop(d, g, d->drop_cb, d->drop_arg);
         return refuse(d, C_FRAG_CONFLICT_LAST, frame);
     }
 
     /* An upper bound of the bytes this fragment can add. */
-    struct survey sv = { 0, false, 0 };
-    if (g)
-        survey(g, d->cfg.policy, s, e, ip->l4, &sv);
-    uint64_t need = (uint64_t)(sv.noverlap + 1) * sizeof(struct piece) + len;
+    uint64_t need = rec_need(g) + (uint64_t)(sv.noverlap + 1) * sizeof(struct piece) + len;
     if (sv.split_tail)
         need += piece_cost(sv.split_tail);
     if (s == 0)
@@ -658,6 +975,7 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
     g->nfrags++;
     if (d->cfg.keep_frames && frame)
         keep_frame(d, g, frame);
+    rec_add(d, g, &r);
     if (sv.dup) {
         count(d, C_FRAG_DUPLICATE, 1);
     } else {
@@ -683,7 +1001,14 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
     build_output(d, g, outlen);
     *out = d->out;
     count(d, C_FRAG_REASSEMBLED, 1);
+    struct frec *recs = g->rec;
+    uint32_t nrec = g->rec_over ? 0 : g->nrec;
+    g->cost -= g->recalloc * sizeof(struct frec);      /* recs outlive g */
+    d->held -= g->recalloc * sizeof(struct frec);
+    g->rec = NULL;
     dg_drop(d, g, NULL, NULL);
+    tomb_add(d, &k, h, recs, nrec);
+    free(recs);
     return true;
 }
 
@@ -699,6 +1024,8 @@ void defrag_finish(struct defrag *d, defrag_frame_cb cb, void *arg)
         count(d, C_FRAG_END_INCOMPLETE, 1);
         dg_drop(d, d->oldest, cb, arg);
     }
+    while (d->toldest)
+        tomb_drop(d, d->toldest);
 }
 
 void defrag_free(struct defrag *d)
@@ -707,6 +1034,9 @@ void defrag_free(struct defrag *d)
         return;
     while (d->oldest)
         dg_drop(d, d->oldest, NULL, NULL);
+    while (d->toldest)
+        tomb_drop(d, d->toldest);
+    free(d->tbuckets);
     free(d->buckets);
     free(d->out);
     free(d);

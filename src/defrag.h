@@ -5,6 +5,13 @@
  * datagram in progress against max_datagrams; what a cap refuses, or what
  * expires incomplete, is counted per reason in the counters given to
  * defrag_new.
+ *
+ * Completed datagrams leave a "tombstone" under their key: (offset, length,
+ * MF, hash of the bytes) of the fragments that made them.  A fragment that
+ * matches one exactly is a late duplicate and is dropped (FRAG_DUPLICATE)
+ * instead of starting a datagram that would corrupt the next one to reuse
+ * the id - unless a datagram is in progress under that key and the fragment
+ * fits it without conflict.  See docs/internals/defrag.md.
  */
 #ifndef TCPFLOW_DEFRAG_H
 #define TCPFLOW_DEFRAG_H
@@ -30,6 +37,9 @@ struct defrag_config {
     size_t max_datagrams;     /* cap on datagrams in progress (default 65536) */
     enum defrag_policy policy;
     bool keep_frames;         /* keep a copy of each original frame for -w */
+    size_t max_tombstones;    /* keys with a tombstone (default 8192; 0: none) */
+    int64_t tombstone_us;     /* tombstone life: min(this, timeout_us) (default 10 s;
+                                 <= 0: no tombstones) */
 };
 
 /* One original frame kept for -w (only when keep_frames). */
@@ -78,16 +88,23 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
                 int64_t now_us, const struct defrag_frame *frame,
                 const uint8_t **out, size_t *outlen);
 
-/* Expire datagrams whose first fragment is older than the timeout at now_us.
- * Cost is proportional to the number expired.  cb may be NULL. */
+/* Expire datagrams whose first fragment is older than the timeout at now_us,
+ * and tombstones past their life.  Cost is proportional to the number
+ * expired.  cb may be NULL. */
 void defrag_expire(struct defrag *d, int64_t now_us, defrag_frame_cb cb, void *arg);
 
 /* End of input: drop every datagram still in progress (counted as
- * FRAG_END_INCOMPLETE), calling cb for their frames. */
+ * FRAG_END_INCOMPLETE), calling cb for their frames, and every tombstone. */
 void defrag_finish(struct defrag *d, defrag_frame_cb cb, void *arg);
 
-/* Bytes currently held (for tests and -v). */
+/* Bytes currently held for datagrams in progress, and their number (for
+ * tests and -v). */
 size_t defrag_held_bytes(const struct defrag *d);
 size_t defrag_datagrams(const struct defrag *d);
+
+/* Bytes held by tombstones, and the number of keys that have one.
+ * defrag_held_bytes + defrag_tombstone_bytes never exceeds max_bytes. */
+size_t defrag_tombstone_bytes(const struct defrag *d);
+size_t defrag_tombstones(const struct defrag *d);
 
 #endif

@@ -3,7 +3,8 @@
  * The input is a 4-byte configuration followed by 8-byte fragment records:
  *
  *   config: [0] policy (% 6) | bit 3: stress mode | bit 4: keep_frames
- *           [1] stress: max_bytes = 1024 + 64 * b   [2] stress: max_datagrams = b % 16
+ *           [1] stress: max_bytes = 1024 + 64 * b
+ *           [2] stress: max_datagrams = b % 16, max_tombstones = b >> 4
  *           [3] stress: timeout = (b + 1) * 10 ms
  *   record: [0] bit 0 IPv6, bit 1 MF, bit 2 IPv4 options / IPv6 ext headers,
  *               bit 3 vlan, bit 4 proto 17, bit 5 DF, bit 6 clipped (with [1] bit 7),
@@ -15,10 +16,13 @@
  *           [7] TTL / hop limit; stress: time step in ms
  *
  * Shadow mode (caps that cannot bind, time standing still) runs a byte-level
- * model of the documented semantics next to defrag: every counter change,
- * every frame handed back, the datagram count and every output byte must
- * match.  Stress mode (small caps, moving time, expiry) checks invariants:
- * held bytes <= max_bytes, datagrams <= max_datagrams, outputs well formed.
+ * model of the documented semantics next to defrag, tombstones included:
+ * every counter change, every frame handed back, the datagram count and
+ * every output byte must match.  A fragment's bytes are a function of
+ * (seed, offset), so the model tells fragments apart by (offset, length, MF,
+ * seed) where defrag uses a hash of the bytes.  Stress mode (small caps,
+ * moving time, expiry) checks invariants: held + tombstone bytes <=
+ * max_bytes, datagrams <= max_datagrams, outputs well formed.
  *
  * Build: clang -fsanitize=fuzzer,address,undefined -Isrc tests/fuzz/fuzz_defrag.c
  *        src/defrag.c src/counters.c src/util/xalloc.c
@@ -39,6 +43,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NKEYS 64
 #define MAXD 65536
+#define TMAX 64                      /* fragments remembered per key */
+
+struct mrec {                        /* a fragment, as far as tombstones care */
+    uint32_t off, len;
+    bool more;
+    uint8_t seed;
+};
 
 struct sdg {                         /* the model of one datagram */
     uint16_t owner[MAXD];            /* 0: byte not held; else fragment number */
@@ -48,8 +59,13 @@ struct sdg {                         /* the model of one datagram */
     uint8_t hdr[64];
     size_t hdrlen, nh_off;
     uint8_t frag_nh;
+    struct mrec rec[TMAX];           /* distinct fragments accepted */
+    uint32_t nrec;
+    bool rec_over;
 };
 
+static struct mrec tomb[NKEYS][TMAX];   /* per key, oldest first */
+static uint32_t ntomb[NKEYS];
 static struct sdg pool[NKEYS];      /* static: only the bytes used are cleared */
 static struct sdg *shadow[NKEYS];
 static uint64_t cb_frames;
@@ -71,7 +87,43 @@ static void sfree(unsigned key)
     g->active = g->end_known = false;
     g->end = g->max_end = g->held = g->nframes = 0;
     g->hdrlen = 0;
+    g->nrec = 0;
+    g->rec_over = false;
     shadow[key] = NULL;
+}
+
+static bool mrec_eq(const struct mrec *a, const struct mrec *b)
+{
+    return a->off == b->off && a->len == b->len && a->more == b->more && a->seed == b->seed;
+}
+
+static bool tomb_has(unsigned key, const struct mrec *r)
+{
+    for (uint32_t i = 0; i < ntomb[key]; i++)
+        if (mrec_eq(&tomb[key][i], r))
+            return true;
+    return false;
+}
+
+/* The datagram under key completed: its fragments join the tombstone. */
+static void tomb_add(unsigned key, const struct sdg *g)
+{
+    if (g->rec_over || g->nrec == 0)
+        return;
+    struct mrec tmp[2 * TMAX];
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < ntomb[key]; i++) {
+        bool again = false;
+        for (uint32_t j = 0; j < g->nrec; j++)
+            again |= mrec_eq(&tomb[key][i], &g->rec[j]);
+        if (!again)
+            tmp[m++] = tomb[key][i];
+    }
+    for (uint32_t j = 0; j < g->nrec; j++)
+        tmp[m++] = g->rec[j];
+    uint32_t first = m > TMAX ? m - TMAX : 0;
+    memcpy(tomb[key], tmp + first, (m - first) * sizeof tmp[0]);
+    ntomb[key] = m - first;
 }
 
 static void count_cb(void *arg, const struct defrag_frame *f)
@@ -226,9 +278,23 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
         ex->frames += keep;
         return;
     }
-    if (g && ((!x->more && g->end_known && e != g->end) ||
-              (!x->more && !g->end_known && g->max_end > e) ||
-              (x->more && g->end_known && e > g->end))) {
+    bool dup = g != NULL, any = false;
+    for (uint32_t i = s; g && i < e; i++) {
+        if (g->owner[i])
+            any = true;
+        if (!g->owner[i] || g->data[i] != ip->l4[i - s])
+            dup = false;
+    }
+    bool conflict = g && ((!x->more && g->end_known && e != g->end) ||
+                          (!x->more && !g->end_known && g->max_end > e) ||
+                          (x->more && g->end_known && e > g->end));
+    struct mrec r = { s, x->len, x->more, x->seed };
+    if ((!g || conflict || (any && !dup)) && tomb_has(x->key, &r)) {
+        ex->n[C_FRAG_DUPLICATE] = 1;             /* late duplicate */
+        ex->frames = keep;
+        return;
+    }
+    if (conflict) {
         sdrop(x->key, ex);
         ex->n[C_FRAG_CONFLICT_LAST] = 1;
         ex->frames += keep;
@@ -237,13 +303,14 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
     if (!g)
         g = sget(x->key);
     g->nframes += keep;
-
-    bool dup = true, any = false;
-    for (uint32_t i = s; i < e; i++) {
-        if (g->owner[i])
-            any = true;
-        if (!g->owner[i] || g->data[i] != ip->l4[i - s])
-            dup = false;
+    if (!g->rec_over) {
+        bool known = false;
+        for (uint32_t i = 0; i < g->nrec && !known; i++)
+            known = mrec_eq(&g->rec[i], &r);
+        if (!known && g->nrec == TMAX)
+            g->rec_over = true;
+        else if (!known)
+            g->rec[g->nrec++] = r;
     }
     if (dup) {
         ex->n[C_FRAG_DUPLICATE] = 1;
@@ -321,6 +388,7 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
         o[g->nh_off] = g->frag_nh;
     }
     ex->n[C_FRAG_REASSEMBLED] = 1;
+    tomb_add(x->key, g);
     sfree(x->key);
 }
 
@@ -360,6 +428,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (stress) {
         cfg.max_bytes = 1024 + 64 * (size_t)data[1];
         cfg.max_datagrams = data[2] % 16;
+        cfg.max_tombstones = data[2] >> 4;
         cfg.timeout_us = ((int64_t)data[3] + 1) * 10000;
     } else {
         cfg.max_bytes = (size_t)1 << 30;
@@ -370,6 +439,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct defrag *d = defrag_new(&cfg, &c);
     defrag_set_drop_cb(d, count_cb, NULL);
     cb_frames = 0;
+    memset(ntomb, 0, sizeof ntomb);
     int64_t now = 1000000;
     uint16_t fragno = 0;
     size_t live = 0;
@@ -388,8 +458,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (x.expire)
                 defrag_expire(d, now, count_cb, NULL);
             bool done = defrag_add(d, &ip, x.vlan, now, &fr, &out, &outlen);
-            CHECK(defrag_held_bytes(d) <= cfg.max_bytes);
+            CHECK(defrag_held_bytes(d) + defrag_tombstone_bytes(d) <= cfg.max_bytes);
             CHECK(defrag_datagrams(d) <= cfg.max_datagrams);
+            CHECK(defrag_tombstones(d) <= cfg.max_tombstones);
             if (done)
                 check_output(out, outlen);
             else
@@ -429,6 +500,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!stress)
         CHECK(cb_frames - fb == expect_frames);
     CHECK(defrag_held_bytes(d) == 0 && defrag_datagrams(d) == 0);
+    CHECK(defrag_tombstone_bytes(d) == 0 && defrag_tombstones(d) == 0);
     defrag_free(d);
     (void)live;
     return 0;

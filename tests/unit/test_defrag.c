@@ -1010,6 +1010,491 @@ static void test_million_unmatched(void **state)
     defrag_free(d);
 }
 
+/* ---- tombstones: late duplicates after completion, id reuse ---- */
+
+/* A datagram cut at offsets cut[0..n) (cut[0] = 0), total bytes long. */
+struct cuts {
+    size_t n;
+    uint32_t off[8];
+    size_t total;
+};
+
+static uint32_t cut_len(const struct cuts *cu, size_t i)
+{
+    return (uint32_t)((i + 1 < cu->n ? cu->off[i + 1] : cu->total) - cu->off[i]);
+}
+
+/* Offer fragment i of the datagram (data) cut as cu at time t. */
+static bool add_cut(struct defrag *d, const struct fk *k, const struct cuts *cu, size_t i,
+                    const uint8_t *data, int64_t t)
+{
+    return add_t(d, k, cu->off[i], i + 1 < cu->n, data + cu->off[i], cut_len(cu, i), t);
+}
+
+/* Send the whole datagram in order; it must complete with the last one. */
+static void send_all(struct defrag *d, const struct fk *k, const struct cuts *cu,
+                     const uint8_t *data, int64_t t)
+{
+    for (size_t i = 0; i < cu->n; i++)
+        assert_int_equal(add_cut(d, k, cu, i, data, t), i + 1 == cu->n);
+    check_out(k, data, cu->total);
+}
+
+static const size_t PERM3[6][3] = {
+    { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+};
+
+/* The bug seen on real traffic: datagram A (id X) completes, one of its
+ * fragments comes again (the path duplicated it), later datagram B reuses
+ * id X with other bytes.  The late duplicate must neither linger as a
+ * datagram in progress nor end up inside B, whatever order B's fragments
+ * come in, under every policy, for IPv4 and IPv6. */
+static void test_late_duplicate_then_id_reuse(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    const struct cuts cub = { 3, { 0, 1480, 2960 }, 4000 };   /* B longer: other end */
+    uint8_t a[4000], b[4000];
+    fill_pattern(a, sizeof a, 1);
+    fill_pattern(b, sizeof b, 2);
+    struct fk ks[2] = { v4k(0x4242), v6k(0x4242, false) };
+    for (int ki = 0; ki < 2; ki++)
+        for (int pi = 0; pi < 6; pi++)
+            for (size_t dupi = 0; dupi < 3; dupi++)
+                for (int bl = 0; bl < 2; bl++)
+                    for (size_t o = 0; o < 6; o++) {
+                        const struct cuts *cb = bl ? &cub : &cu;
+                        struct counters c;
+                        struct defrag *d = mk(POLICIES[pi], &c);
+                        int64_t t = 1000 * SEC;
+                        send_all(d, &ks[ki], &cu, a, t);
+                        /* the late duplicate, twice: no datagram left behind */
+                        for (int rep = 0; rep < 2; rep++) {
+                            assert_false(add_cut(d, &ks[ki], &cu, dupi, a, t + 100 + rep));
+                            assert_int_equal(defrag_datagrams(d), 0);
+                            assert_int_equal(defrag_held_bytes(d), 0);
+                        }
+                        assert_int_equal(c.n[C_FRAG_DUPLICATE], 2);
+                        /* 20 ms later B reuses the id */
+                        for (size_t i = 0; i < 3; i++)
+                            assert_int_equal(add_cut(d, &ks[ki], cb, PERM3[o][i], b,
+                                                     t + 20000 + (int64_t)i),
+                                             i == 2);
+                        check_out(&ks[ki], b, cb->total);
+                        assert_int_equal(c.n[C_FRAG_REASSEMBLED], 2);
+                        assert_int_equal(c.n[C_FRAG_OVERLAP], 0);
+                        assert_int_equal(c.n[C_FRAG_CONFLICT_LAST], 0);
+                        assert_int_equal(defrag_datagrams(d), 0);
+                        defrag_free(d);
+                    }
+}
+
+/* Without tombstones (tombstone_us = 0) the same sequence corrupts B under
+ * "first": the test above can fail. */
+static void test_without_tombstones_corrupts(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    uint8_t a[3460], b[3460];
+    fill_pattern(a, sizeof a, 1);
+    fill_pattern(b, sizeof b, 2);
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.tombstone_us = 0;
+    struct counters c;
+    memset(&c, 0, sizeof c);
+    struct defrag *d = defrag_new(&cfg, &c);
+    struct fk k = v4k(7);
+    send_all(d, &k, &cu, a, 1000 * SEC);
+    assert_false(add_cut(d, &k, &cu, 1, a, 1000 * SEC + 1));
+    assert_int_equal(defrag_datagrams(d), 1);              /* lingers */
+    assert_int_equal(defrag_tombstones(d), 0);
+    assert_false(add_cut(d, &k, &cu, 0, b, 1000 * SEC + 2));
+    assert_false(add_cut(d, &k, &cu, 1, b, 1000 * SEC + 3));
+    assert_true(add_cut(d, &k, &cu, 2, b, 1000 * SEC + 4));
+    assert_int_equal(gotlen, 20 + 3460);
+    assert_memory_equal(got + 20 + 1480, a + 1480, 1480); /* A's stale bytes */
+    assert_memory_not_equal(got + 20, b, 3460);
+    defrag_free(d);
+}
+
+/* Late duplicates arriving while B is in progress: one that conflicts with
+ * what B holds (other bytes over the same range, or another end) is dropped
+ * and B survives intact. */
+static void test_late_duplicate_during_reuse(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    const struct cuts cub = { 3, { 0, 1480, 2960 }, 4000 };
+    uint8_t a[4000], b[4000];
+    fill_pattern(a, sizeof a, 3);
+    fill_pattern(b, sizeof b, 4);
+    for (int pi = 0; pi < 6; pi++) {
+        for (size_t dupi = 0; dupi < 3; dupi++) {
+            /* B's fragment dupi first, then A's duplicate of it */
+            struct counters c;
+            struct defrag *d = mk(POLICIES[pi], &c);
+            struct fk k = v4k(9);
+            send_all(d, &k, &cu, a, SEC);
+            assert_false(add_cut(d, &k, &cub, dupi, b, SEC + 10));
+            assert_false(add_cut(d, &k, &cu, dupi, a, SEC + 11));
+            assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+            assert_int_equal(defrag_datagrams(d), 1);
+            for (size_t i = 0; i < 3; i++)
+                if (i != dupi)
+                    add_cut(d, &k, &cub, i, b, SEC + 12);
+            check_out(&k, b, 4000);
+            assert_int_equal(c.n[C_FRAG_REASSEMBLED], 2);
+            assert_int_equal(c.n[C_FRAG_OVERLAP] + c.n[C_FRAG_CONFLICT_LAST], 0);
+            defrag_free(d);
+        }
+        /* A's last fragment (end 3460) after B's last (end 4000): another end */
+        struct counters c;
+        struct defrag *d = mk(POLICIES[pi], &c);
+        struct fk k = v6k(9, true);
+        send_all(d, &k, &cu, a, SEC);
+        assert_false(add_cut(d, &k, &cub, 2, b, SEC + 10));
+        assert_false(add_cut(d, &k, &cu, 2, a, SEC + 11));
+        assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+        assert_int_equal(c.n[C_FRAG_CONFLICT_LAST], 0);
+        assert_false(add_cut(d, &k, &cub, 0, b, SEC + 12));
+        assert_true(add_cut(d, &k, &cub, 1, b, SEC + 13));
+        check_out(&k, b, 4000);
+        defrag_free(d);
+    }
+}
+
+/* A new datagram whose fragment carries exactly the bytes of the old one's
+ * at the same place (zero-filled data, say): once the new datagram is in
+ * progress, that fragment fits it without conflict and is taken. */
+static void test_reuse_with_same_fragment(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    uint8_t a[3460], b[3460];
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    a[0] = 1;                       /* first and last fragments differ */
+    a[3000] = 1;
+    b[0] = 2;
+    b[3000] = 2;
+    for (int pi = 0; pi < 6; pi++) {
+        struct counters c;
+        struct defrag *d = mk(POLICIES[pi], &c);
+        struct fk k = v4k(11);
+        send_all(d, &k, &cu, a, SEC);
+        send_all(d, &k, &cu, b, SEC + 20000);   /* the middle one is A's again */
+        assert_int_equal(c.n[C_FRAG_REASSEMBLED], 2);
+        assert_int_equal(c.n[C_FRAG_DUPLICATE], 0);
+        assert_int_equal(defrag_datagrams(d), 0);
+        defrag_free(d);
+    }
+}
+
+/* The dropped late duplicate's frame goes to the drop callback. */
+static void test_late_duplicate_frame(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 2, { 0, 8 }, 16 };
+    uint8_t a[16];
+    fill_pattern(a, sizeof a, 5);
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.keep_frames = true;
+    struct counters c;
+    memset(&c, 0, sizeof c);
+    struct defrag *d = defrag_new(&cfg, &c);
+    struct frames fs = { 0 };
+    defrag_set_drop_cb(d, frame_cb, &fs);
+    struct fk k = v4k(13);
+    send_all(d, &k, &cu, a, SEC);
+    assert_int_equal(fs.n, 0);
+    assert_false(add_cut(d, &k, &cu, 1, a, SEC));
+    assert_int_equal(fs.n, 1);
+    assert_int_equal(fs.caplen[0], 20 + 8);
+    assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+    assert_int_equal(defrag_held_bytes(d), 0);
+    defrag_free(d);
+}
+
+/* Tombstones live min(tombstone_us, timeout_us); exactly that age still
+ * counts.  A fragment that differs in any way (offset, length, MF, one byte)
+ * is not a late duplicate. */
+static void test_tombstone_age_and_match(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 2, { 0, 80 }, 160 };
+    uint8_t a[160];
+    fill_pattern(a, sizeof a, 6);
+    for (int v = 0; v < 3; v++) {
+        struct defrag_config cfg;
+        defrag_config_default(&cfg);
+        int64_t life = 10 * SEC;
+        if (v == 1) {
+            cfg.timeout_us = 2 * SEC;
+            life = 2 * SEC;
+        } else if (v == 2) {
+            cfg.tombstone_us = 500000;
+            life = 500000;
+        }
+        struct counters c;
+        memset(&c, 0, sizeof c);
+        struct defrag *d = defrag_new(&cfg, &c);
+        struct fk k = v4k(21);
+        int64_t t0 = 100 * SEC;
+        send_all(d, &k, &cu, a, t0);
+        assert_int_equal(defrag_tombstones(d), 1);
+        assert_true(defrag_tombstone_bytes(d) > 0);
+        assert_false(add_cut(d, &k, &cu, 0, a, t0 + life));
+        assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+        assert_int_equal(defrag_datagrams(d), 0);
+        defrag_expire(d, t0 + life, NULL, NULL);
+        assert_int_equal(defrag_tombstones(d), 1);
+        defrag_expire(d, t0 + life + 1, NULL, NULL);
+        assert_int_equal(defrag_tombstones(d), 0);
+        assert_int_equal(defrag_tombstone_bytes(d), 0);
+        assert_false(add_cut(d, &k, &cu, 0, a, t0 + life + 1));
+        assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+        assert_int_equal(defrag_datagrams(d), 1);
+        defrag_free(d);
+    }
+    /* near misses */
+    struct counters c;
+    struct defrag *d = mk(DEFRAG_FIRST, &c);
+    struct fk k = v4k(22), k2 = v4k(22);
+    k2.proto = 17;
+    send_all(d, &k, &cu, a, SEC);
+    uint8_t x[80];
+    memcpy(x, a + 80, 80);
+    x[79] ^= 1;
+    assert_false(add_t(d, &k, 80, false, x, 80, SEC));          /* one byte */
+    assert_int_equal(defrag_datagrams(d), 1);
+    defrag_finish(d, NULL, NULL);
+    send_all(d, &k, &cu, a, SEC);
+    assert_false(add_t(d, &k, 80, true, a + 80, 80, SEC));      /* MF set */
+    assert_int_equal(defrag_datagrams(d), 1);
+    defrag_finish(d, NULL, NULL);
+    send_all(d, &k, &cu, a, SEC);
+    assert_false(add_t(d, &k, 80, false, a + 80, 72, SEC));     /* shorter */
+    assert_int_equal(defrag_datagrams(d), 1);
+    defrag_finish(d, NULL, NULL);
+    send_all(d, &k, &cu, a, SEC);
+    assert_false(add_t(d, &k, 88, false, a + 88, 72, SEC));     /* a piece of it */
+    assert_int_equal(defrag_datagrams(d), 1);
+    defrag_finish(d, NULL, NULL);
+    send_all(d, &k, &cu, a, SEC);
+    assert_false(add_t(d, &k2, 80, false, a + 80, 80, SEC));    /* another key */
+    assert_int_equal(defrag_datagrams(d), 1);
+    assert_int_equal(c.n[C_FRAG_DUPLICATE], 0);
+    defrag_finish(d, NULL, NULL);
+    assert_int_equal(defrag_tombstones(d) + defrag_tombstone_bytes(d), 0);
+    defrag_free(d);
+}
+
+/* The key's tombstone accumulates the fragments of its recent datagrams
+ * (newest 64): a late duplicate of A still matches after B completed. */
+static void test_tombstone_keeps_earlier_datagrams(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    uint8_t a[3460], b[3460];
+    fill_pattern(a, sizeof a, 7);
+    fill_pattern(b, sizeof b, 8);
+    struct counters c;
+    struct defrag *d = mk(DEFRAG_FIRST, &c);
+    struct fk k = v4k(23);
+    send_all(d, &k, &cu, a, SEC);
+    send_all(d, &k, &cu, b, SEC + 20000);
+    for (size_t i = 0; i < 3; i++) {
+        assert_false(add_cut(d, &k, &cu, i, a, SEC + 30000));
+        assert_false(add_cut(d, &k, &cu, i, b, SEC + 30000));
+    }
+    assert_int_equal(c.n[C_FRAG_DUPLICATE], 6);
+    assert_int_equal(defrag_datagrams(d), 0);
+    assert_int_equal(defrag_tombstones(d), 1);
+    /* 20 more datagrams of 3 fragments: 66 entries, A's first two go */
+    for (int i = 0; i < 20; i++) {
+        uint8_t x[3460];
+        fill_pattern(x, sizeof x, 100 + (uint32_t)i);
+        send_all(d, &k, &cu, x, SEC + 40000);
+    }
+    assert_false(add_cut(d, &k, &cu, 2, a, SEC + 50000));
+    assert_int_equal(c.n[C_FRAG_DUPLICATE], 7);                 /* A's last still there */
+    assert_false(add_cut(d, &k, &cu, 0, a, SEC + 50000));
+    assert_int_equal(c.n[C_FRAG_DUPLICATE], 7);                 /* A's first gone */
+    assert_int_equal(defrag_datagrams(d), 1);
+    defrag_free(d);
+}
+
+/* At most 64 distinct fragments per datagram are remembered; a datagram
+ * made of more leaves no tombstone.  Exact duplicates count once. */
+static void test_tombstone_fragment_limit(void **state)
+{
+    (void)state;
+    uint8_t a[8 * 70];
+    fill_pattern(a, sizeof a, 9);
+    for (uint32_t nf = 63; nf <= 65; nf++) {
+        struct counters c;
+        struct defrag *d = mk(DEFRAG_FIRST, &c);
+        struct fk k = v6k(31, false);
+        for (uint32_t i = 0; i < nf; i++) {
+            assert_int_equal(add(d, &k, i * 8, i + 1 < nf, a + i * 8, 8), i + 1 == nf);
+            if (i == 0)
+                assert_false(add(d, &k, 0, true, a, 8));        /* exact duplicate */
+        }
+        check_out(&k, a, nf * 8);
+        assert_int_equal(defrag_tombstones(d), nf <= 64);
+        assert_false(add(d, &k, 8, true, a + 8, 8));
+        assert_int_equal(defrag_datagrams(d), nf > 64);
+        assert_int_equal(c.n[C_FRAG_DUPLICATE], 1 + (nf <= 64));
+        defrag_free(d);
+    }
+}
+
+/* The count cap evicts the oldest tombstone. */
+static void test_tombstone_count_cap(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 2, { 0, 8 }, 16 };
+    uint8_t a[16];
+    fill_pattern(a, sizeof a, 10);
+    for (int v = 0; v < 2; v++) {
+        struct defrag_config cfg;
+        defrag_config_default(&cfg);
+        uint32_t cap = 8192;
+        if (v == 1)
+            cfg.max_tombstones = cap = 4;
+        struct counters c;
+        memset(&c, 0, sizeof c);
+        struct defrag *d = defrag_new(&cfg, &c);
+        for (uint32_t id = 0; id <= cap; id++) {
+            struct fk k = v4k(id);
+            send_all(d, &k, &cu, a, SEC + id);
+        }
+        assert_int_equal(defrag_tombstones(d), cap);
+        struct fk k0 = v4k(0), k1 = v4k(1);
+        assert_false(add_cut(d, &k1, &cu, 0, a, 2 * SEC));     /* still there */
+        assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+        assert_int_equal(defrag_datagrams(d), 0);
+        assert_false(add_cut(d, &k0, &cu, 0, a, 2 * SEC));     /* evicted */
+        assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+        assert_int_equal(defrag_datagrams(d), 1);
+        defrag_free(d);
+    }
+    /* max_tombstones = 0: none */
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.max_tombstones = 0;
+    struct counters c;
+    memset(&c, 0, sizeof c);
+    struct defrag *d = defrag_new(&cfg, &c);
+    struct fk k = v4k(1);
+    send_all(d, &k, &cu, a, SEC);
+    assert_int_equal(defrag_tombstones(d), 0);
+    defrag_free(d);
+}
+
+/* Tombstones count against max_bytes together with the datagrams in
+ * progress, and give way to them (oldest first) without counting. */
+static void test_tombstone_memory(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 2, { 0, 8 }, 16 };
+    uint8_t a[16];
+    fill_pattern(a, sizeof a, 11);
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.max_bytes = 20000;
+    struct counters c;
+    memset(&c, 0, sizeof c);
+    struct defrag *d = defrag_new(&cfg, &c);
+    for (uint32_t id = 0; id < 1000; id++) {
+        struct fk k = v4k(id);
+        send_all(d, &k, &cu, a, SEC);
+        assert_true(defrag_held_bytes(d) + defrag_tombstone_bytes(d) <= cfg.max_bytes);
+    }
+    size_t nt = defrag_tombstones(d);
+    assert_true(nt > 20 && nt < 1000);
+    struct fk klast = v4k(999), kfirst = v4k(0);
+    assert_false(add_cut(d, &klast, &cu, 1, a, SEC));          /* newest kept */
+    assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+    assert_false(add_cut(d, &kfirst, &cu, 1, a, SEC));         /* oldest gone */
+    assert_int_equal(c.n[C_FRAG_DUPLICATE], 1);
+    defrag_finish(d, NULL, NULL);
+    /* a datagram in progress takes the room of the tombstones */
+    uint8_t *big = malloc(16000);
+    assert_non_null(big);
+    fill_pattern(big, 16000, 12);
+    struct fk kb = v6k(77, false);
+    for (uint32_t id = 0; id < 1000; id++) {
+        struct fk k = v4k(id);
+        send_all(d, &k, &cu, a, SEC);
+    }
+    assert_false(add(d, &kb, 0, true, big, 16000));
+    assert_int_equal(c.n[C_FRAG_MEMCAP], 0);
+    assert_int_equal(defrag_datagrams(d), 1);
+    assert_true(defrag_tombstones(d) < nt);
+    assert_true(defrag_held_bytes(d) + defrag_tombstone_bytes(d) <= cfg.max_bytes);
+    free(big);
+    defrag_free(d);
+}
+
+/* A million fragments: datagrams completing, each fragment duplicated late,
+ * under a small byte cap and the count cap: held + tombstone bytes never
+ * pass the cap, every late duplicate is recognised, nothing lingers. */
+static void test_million_with_tombstones(void **state)
+{
+    (void)state;
+    for (int v = 0; v < 2; v++) {
+        struct counters c;
+        struct defrag_config cfg;
+        defrag_config_default(&cfg);
+        if (v == 0)
+            cfg.max_bytes = 100000;
+        memset(&c, 0, sizeof c);
+        struct defrag *d = defrag_new(&cfg, &c);
+        uint8_t data[128];
+        fill_pattern(data, sizeof data, 41);
+        struct fk k = v4k(0);
+        struct ip_pkt ip;
+        size_t n;
+        uint8_t *b = build(&k, 0, true, data, 64, &ip, &n);
+        size_t maxt = 0;
+        for (uint32_t i = 0; i < 1000000; i++) {
+            uint32_t dg = i / 4, step = i % 4;         /* frag 0, frag 1, dup 0, dup 1 */
+            ip.frag_id = dg & 0xFFFF;
+            ip.src[1] = (uint8_t)(dg >> 16);
+            ip.frag_off = (step & 1) * 64;
+            ip.frag_more = !(step & 1);
+            ip.l4 = b + 20;
+            data[0] = (uint8_t)dg;                     /* ids come back with other bytes */
+            memcpy(b + 20, data + ip.frag_off, 64);
+            const uint8_t *out;
+            size_t outlen;
+            bool done = defrag_add(d, &ip, 0, (int64_t)i, NULL, &out, &outlen);
+            assert_int_equal(done, step == 1);
+            size_t h = defrag_held_bytes(d) + defrag_tombstone_bytes(d);
+            if (h > cfg.max_bytes)
+                fail_msg("held %zu > cap at %u", h, i);
+            if (defrag_tombstone_bytes(d) > maxt)
+                maxt = defrag_tombstone_bytes(d);
+            if (step >= 2)
+                assert_int_equal(defrag_datagrams(d), 0);
+        }
+        free(b);
+        assert_int_equal(c.n[C_FRAG_REASSEMBLED], 250000);
+        assert_int_equal(c.n[C_FRAG_DUPLICATE], 500000);
+        assert_int_equal(defrag_datagrams(d), 0);
+        if (v == 0)
+            assert_true(maxt > cfg.max_bytes / 2);
+        else
+            assert_int_equal(defrag_tombstones(d), 8192);
+        defrag_finish(d, NULL, NULL);
+        assert_int_equal(defrag_tombstone_bytes(d) + defrag_held_bytes(d), 0);
+        defrag_free(d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1031,6 +1516,17 @@ int main(void)
         cmocka_unit_test_teardown(test_datagram_cap, teardown_got),
         cmocka_unit_test_teardown(test_memcap_evicts_oldest, teardown_got),
         cmocka_unit_test_teardown(test_million_unmatched, teardown_got),
+        cmocka_unit_test_teardown(test_late_duplicate_then_id_reuse, teardown_got),
+        cmocka_unit_test_teardown(test_without_tombstones_corrupts, teardown_got),
+        cmocka_unit_test_teardown(test_late_duplicate_during_reuse, teardown_got),
+        cmocka_unit_test_teardown(test_reuse_with_same_fragment, teardown_got),
+        cmocka_unit_test_teardown(test_late_duplicate_frame, teardown_got),
+        cmocka_unit_test_teardown(test_tombstone_age_and_match, teardown_got),
+        cmocka_unit_test_teardown(test_tombstone_keeps_earlier_datagrams, teardown_got),
+        cmocka_unit_test_teardown(test_tombstone_fragment_limit, teardown_got),
+        cmocka_unit_test_teardown(test_tombstone_count_cap, teardown_got),
+        cmocka_unit_test_teardown(test_tombstone_memory, teardown_got),
+        cmocka_unit_test_teardown(test_million_with_tombstones, teardown_got),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
