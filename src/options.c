@@ -384,8 +384,7 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
         }
         case 's': o->console_strip = true; break;
         case 'T': {
-            char err[512];
-            if (!naming_check(optarg, err, sizeof err)) { log_error("%s", err); return OPT_EXIT_ERR; }
+            /* checked once finalized: as in 1.6.1, "x%" becomes "x%%C%c" */
             free(o->tmpl);
             o->tmpl = xstrdup(optarg);
             Fc = false;
