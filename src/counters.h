@@ -61,7 +61,8 @@
     X(FLOW_EVICTED,          "flows closed to stay under the flow cap") \
     X(FLOW_TIMEOUT,          "flows closed by tcp_timeout") \
     X(OUT_FD_EVICT,          "flow files closed to free a descriptor") \
-    X(OUT_WRITE_ERRORS,      "write errors")
+    X(OUT_WRITE_ERRORS,      "write errors") \
+    X(OUT_W_OTHER_DLT,       "-w packets of a link type other than the -w file's")
 
 enum counter_id {
 #define X(id, text) C_##id,

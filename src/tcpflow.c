@@ -12,12 +12,14 @@
 #include "flowtab.h"
 #include "ip.h"
 #include "naming.h"
+#include "pcapwrite.h"
 #include "reasm.h"
 #include "sink_console.h"
 #include "sink_file.h"
 #include "tcp.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include <errno.h>
 #include <string.h>
 
 struct flist { struct flow *head, *tail; uint64_t n; };
@@ -30,6 +32,9 @@ struct tcpflow {
     struct flist closed;        /* closed flows, oldest close first */
     struct sink_file *sink;
     struct sink_console *console;   /* borrowed */
+    struct pcapwrite *w;            /* -w: packets not processed */
+    bool w_failed;
+    uint64_t w_failures;
     struct defrag *defrag;
     bool may_start;
     uint64_t next_flow_id, next_session_id;
@@ -64,6 +69,38 @@ static void list_append(struct flist *l, struct flow *f)
     l->n++;
 }
 
+/* ---- -w: packets that reached IP but were not TCP we could use ---- */
+
+static void write_unprocessed(struct tcpflow *t, int64_t ts, const uint8_t *data,
+                              uint32_t caplen, uint32_t wirelen, int dlt)
+{
+    if (!t->o->wfile || t->w_failed) return;
+    if (!t->w) {
+        char err[1024];
+        t->w = pcapwrite_open(t->o->wfile, dlt, err, sizeof err);
+        if (!t->w) {
+            log_error("cannot write -w file %s", err);
+            t->w_failed = true;
+            t->w_failures++;
+            return;
+        }
+    }
+    if (dlt != pcapwrite_dlt(t->w)) {
+        t->ctr.n[C_OUT_W_OTHER_DLT]++;          /* a pcap file has one link type */
+        return;
+    }
+    if (pcapwrite_packet(t->w, ts, data, caplen, wirelen) < 0) {
+        log_error("write to %s failed: %s", t->o->wfile, strerror(errno));
+        t->w_failed = true;
+        t->w_failures++;
+    }
+}
+
+static void write_frame_cb(void *arg, const struct defrag_frame *f)
+{
+    write_unprocessed(arg, f->ts_us, f->data, f->caplen, f->wirelen, f->dlt);
+}
+
 /* ---- construction ---- */
 
 struct tcpflow *tcpflow_new(const struct options *o)
@@ -88,7 +125,10 @@ struct tcpflow *tcpflow_new(const struct options *o)
     dc.max_datagrams = o->frag_max_datagrams;
     if (!defrag_policy_parse(o->frag_policy, &dc.policy))
         dc.policy = DEFRAG_FIRST;
+    dc.keep_frames = o->wfile != NULL;
     t->defrag = defrag_new(&dc, &t->ctr);
+    if (o->wfile)
+        defrag_set_drop_cb(t->defrag, write_frame_cb, t);
     return t;
 }
 
@@ -102,7 +142,10 @@ void tcpflow_set_console(struct tcpflow *t, struct sink_console *c) { t->console
 
 void tcpflow_set_may_start(struct tcpflow *t, bool may) { t->may_start = may; }
 const char *tcpflow_error(const struct tcpflow *t) { return t->sink ? sink_file_error(t->sink) : NULL; }
-uint64_t tcpflow_write_failures(const struct tcpflow *t) { return t->sink ? sink_file_failures(t->sink) : 0; }
+uint64_t tcpflow_write_failures(const struct tcpflow *t)
+{
+    return (t->sink ? sink_file_failures(t->sink) : 0) + t->w_failures;
+}
 const struct counters *tcpflow_counters(const struct tcpflow *t) { return &t->ctr; }
 uint64_t tcpflow_unsupported_records(const struct tcpflow *t) { return t->unsupported; }
 
@@ -449,7 +492,7 @@ static void expire(struct tcpflow *t, int64_t now)
     t->now_us = now;
     expire_idle(t, now);
     if (t->closed.head) expire_closed(t, now);
-    defrag_expire(t->defrag, now, NULL, NULL);
+    defrag_expire(t->defrag, now, t->o->wfile ? write_frame_cb : NULL, t);
 }
 
 void tcpflow_tick(struct tcpflow *t, int64_t now_us) { expire(t, now_us); }
@@ -476,6 +519,13 @@ void tcpflow_packet(struct tcpflow *t, const struct capture_pkt *cp)
     }
     if (!ip_decode(ipb, iplen, &ip, &why)) {
         t->ctr.n[why]++;
+        write_unprocessed(t, cp->ts_us, cp->data, cp->caplen, cp->wirelen, cp->dlt);
+        return;
+    }
+    if (ip.frag && ip.proto != 6) {
+        t->ctr.n[C_IP_FRAGMENT]++;
+        t->ctr.n[C_IP_NOT_TCP]++;                /* not ours to reassemble */
+        write_unprocessed(t, cp->ts_us, cp->data, cp->caplen, cp->wirelen, cp->dlt);
         return;
     }
     if (ip.frag) {
@@ -492,11 +542,13 @@ void tcpflow_packet(struct tcpflow *t, const struct capture_pkt *cp)
     }
     if (ip.proto != 6) {
         t->ctr.n[C_IP_NOT_TCP]++;
+        write_unprocessed(t, cp->ts_us, cp->data, cp->caplen, cp->wirelen, cp->dlt);
         return;
     }
     if (!tcp_decode(ip.l4, ip.l4len, &seg, &why)) {
         if (!(why == C_TCP_TRUNCATED && ip.clipped && ip.l4len >= 20)) {
             t->ctr.n[why]++;
+            write_unprocessed(t, cp->ts_us, cp->data, cp->caplen, cp->wirelen, cp->dlt);
             return;
         }
         /* the capture cut the options: the fixed header still tells the flags */
@@ -518,7 +570,12 @@ void tcpflow_finish(struct tcpflow *t, enum flow_end end)
         flow_close(t, t->idle.head, end);
     while (t->closed.head)
         flow_release(t, t->closed.head);
-    defrag_finish(t->defrag, NULL, NULL);
+    defrag_finish(t->defrag, t->o->wfile ? write_frame_cb : NULL, t);
+    if (t->w && pcapwrite_close(t->w) < 0 && !t->w_failed) {
+        log_error("write to %s failed: %s", t->o->wfile, strerror(errno));
+        t->w_failures++;
+    }
+    t->w = NULL;
 }
 
 void tcpflow_free(struct tcpflow *t)

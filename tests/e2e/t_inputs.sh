@@ -80,6 +80,19 @@ $T -r $D -o $tmp/afile 2>$tmp/err; rc=$?
 $T -r $D -o $ref
 [ "$(ls $ref | grep -c 'c1$')" = 4 ] && [ "$(sums $ref | grep -vc 'c1$')" = 4 ] && ok "second run: c1 files" || bad "second run: $(ls $ref)"
 
+# -w: packets that reached IP but were not processed (UDP, ICMP, ...) and
+# fragments of datagrams that never completed (the capture holds only the
+# trailing fragments of 19 datagrams)
+count() { $PY -c "import sys,struct
+d=open(sys.argv[1],'rb').read(); i=24; n=0
+while i+16<=len(d): i+=16+struct.unpack('<I',d[i+8:i+12])[0]; n+=1
+print(n)" "$1"; }
+mkdir $tmp/w; $T -r $C/smtp_mixed_ooo.pcap -o $tmp/w -w $tmp/w/un.pcap
+n=$(count $tmp/w/un.pcap); [ "$n" = 7 ] && ok "-w: 7 non-TCP packets, as 1.6.1" || bad "-w smtp: $n packets"
+$T -r $C/http_jpegs_ipv4frag.cap -o $tmp/w -w $tmp/w/fr.pcap
+n=$(count $tmp/w/fr.pcap); [ "$n" = 19 ] && ok "-w: 19 fragments that never completed" || bad "-w frags: $n packets"
+$T -w $tmp/w/x.pcap -o $tmp/w 2>$tmp/err; rc=$?; [ $rc = 1 ] && grep -q "requires the -r" $tmp/err && ok "-w without -r" || bad "-w without -r: rc=$rc"
+
 # version, usage, unknown option
 $T -V >$tmp/out 2>&1; rc=$?; [ $rc = 0 ] && grep -q "1.6.1" $tmp/out && ok "-V exits 0" || bad "-V rc=$rc"
 $T -h >$tmp/out 2>&1; rc=$?; [ $rc = 0 ] && grep -q usage $tmp/out && ok "-h" || bad "-h rc=$rc"
