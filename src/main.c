@@ -21,12 +21,90 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t got_signal;
-static struct capture *live_cap;
+static struct capture *live_cap;            /* the capture being read, file or live */
+/* A file input blocked in read() (a stalled pipe) must still end at once on
+ * SIGINT/SIGTERM/SIGHUP: the reader retries reads interrupted by a signal,
+ * so the handler puts /dev/null under the input's descriptor and the read
+ * returns end of file. */
+static volatile sig_atomic_t input_fd = -1;
+static int devnull_fd = -1;
 
 static void on_signal(int sig)
 {
     got_signal = sig;
     if (live_cap) capture_breakloop(live_cap);
+    if (input_fd >= 0 && devnull_fd >= 0) dup2(devnull_fd, input_fd);
+}
+
+/* A crash or an abort (out of memory) still ends the report well-formed,
+ * "killed by signal N", then dies by the same signal.  Under AddressSanitizer
+ * only SIGABRT is taken: the sanitizer reports the others itself. */
+static struct dfxml *volatile crash_report;
+
+static void on_fatal(int sig)
+{
+    struct dfxml *x = crash_report;
+    crash_report = NULL;
+    if (x) dfxml_close_on_signal(x, sig);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TCPFLOW_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TCPFLOW_ASAN 1
+#endif
+#endif
+
+static void catch_fatal_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigaction(SIGABRT, &sa, NULL);
+#ifndef TCPFLOW_ASAN
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGFPE, &sa, NULL);
+    sigaction(SIGILL, &sa, NULL);
+#endif
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    }
+    return "a signal";
+}
+
+/* Open a file input and find its descriptor (for on_signal): "-" is fd 0;
+ * a path gets the lowest free descriptor (open() is the first thing that
+ * takes one), and is checked afterwards to really be the file (same device
+ * and inode).  It is armed during the open already: reading the file header
+ * from a stalled pipe blocks too. */
+static struct capture *open_input(const char *path, const char *bpf, char *err, size_t errlen)
+{
+    bool is_stdin = strcmp(path, "-") == 0;
+    int guess = 0;
+    if (!is_stdin) {
+        guess = dup(2);                     /* the lowest free descriptor */
+        if (guess >= 0) close(guess);
+    }
+    input_fd = guess;
+    struct capture *c = capture_open_file(path, bpf, err, errlen);
+    if (c && !is_stdin && guess >= 0) {
+        struct stat a, b;
+        if (fstat(guess, &a) < 0 || stat(path, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+            input_fd = -1;
+    }
+    if (!c) input_fd = -1;
+    return c;
 }
 
 static int64_t mono_ms(void)
@@ -113,23 +191,86 @@ static int run_input(struct tcpflow *t, struct capture *c, bool show_progress)
 
 static int prepare_outdir(const char *dir)
 {
-    if (!dir || !*dir || strcmp(dir, ".") == 0) return 0;
+    if (!dir || !*dir) dir = ".";
     struct stat st;
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
             log_error("outdir is not a directory: %s", dir);
             return -1;
         }
-        return 0;
-    }
-    if (mkdir(dir, 0777) < 0) {
+    } else if (mkdir(dir, 0777) < 0) {
         log_error("cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    /* every flow file would fail: say so once, before anything is done
+     * (access() also sees a read-only file system when root) */
+    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0) {
+        log_error("cannot write to %s: %s", dir, strerror(errno));
         return -1;
     }
     return 0;
 }
 
-struct report_ctx { struct dfxml *x; bool hash; };
+/* Room kept for the end of the report when the disk fills up: space past
+ * the report's end stays allocated (FALLOC_FL_KEEP_SIZE, through a second
+ * descriptor), renewed as the report grows.  When it can no longer be
+ * renewed, fileobjects that would eat into it are left out (and counted),
+ * so the trailer with its run_status still fits. */
+#define REPORT_RESERVE (64 * 1024)
+#define REPORT_ROOM (16 * 1024)     /* a trailer plus one fileobject fit in this */
+
+struct report_ctx {
+    struct dfxml *x;
+    bool hash;
+    int rfd;                        /* second descriptor of a regular report file, or -1 */
+    int64_t reserved_end;           /* allocated up to here */
+    uint64_t left_out;              /* fileobjects not written to keep the room */
+};
+
+/* true if there is room for one more fileobject and the trailer. */
+static bool report_room(struct report_ctx *r)
+{
+    struct stat st;
+    if (r->rfd < 0 || fstat(r->rfd, &st) < 0) return true;
+    if (st.st_size + REPORT_ROOM <= r->reserved_end) return true;
+    if (fallocate(r->rfd, FALLOC_FL_KEEP_SIZE, st.st_size, REPORT_RESERVE) == 0) {
+        r->reserved_end = st.st_size + REPORT_RESERVE;
+        return true;
+    }
+    if (errno != ENOSPC && errno != EDQUOT) {  /* not supported here: no reserve at all */
+        close(r->rfd);
+        r->rfd = -1;
+        return true;
+    }
+    return st.st_size + REPORT_ROOM <= r->reserved_end;
+}
+
+static void report_reserve_open(struct report_ctx *r, const char *path)
+{
+    r->rfd = open(path, O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (r->rfd >= 0 && (fstat(r->rfd, &st) < 0 || !S_ISREG(st.st_mode))) {
+        close(r->rfd);
+        r->rfd = -1;
+    }
+    report_room(r);                 /* the first reserve, while there is space */
+}
+
+/* After the report is closed: give back what is allocated past its end. */
+static void report_reserve_close(struct report_ctx *r)
+{
+    struct stat st;
+    if (r->rfd < 0) return;
+    if (fstat(r->rfd, &st) == 0 && r->reserved_end > st.st_size) {
+        /* tmpfs lets a hole be punched past the end, ext4 frees the blocks
+         * past the end on a truncate to the same size */
+        if (fallocate(r->rfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, st.st_size,
+                      r->reserved_end - st.st_size) == 0) { /* nothing else to do */ }
+        if (ftruncate(r->rfd, st.st_size) == 0) { /* same */ }
+    }
+    close(r->rfd);
+    r->rfd = -1;
+}
 
 /* MD5 and SHA-256 of a finished flow file (read back once, at the end of the flow). */
 static void hash_file(const char *path, struct flow_summary *fs)
@@ -160,7 +301,12 @@ static void on_flow_done(void *arg, const struct flow_summary *fs)
     struct report_ctx *r = arg;
     struct flow_summary s = *fs;
     if (r->hash && s.filename) hash_file(s.filename, &s);
-    if (r->x) dfxml_fileobject(r->x, &s, NULL);
+    if (!r->x) return;
+    if (!report_room(r)) {
+        r->left_out++;
+        return;
+    }
+    dfxml_fileobject(r->x, &s, NULL);
 }
 
 static char *report_path(const struct options *o)
@@ -211,6 +357,7 @@ int main(int argc, char **argv)
         options_release(&o);
         return 1;
     }
+    devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -240,7 +387,7 @@ int main(int argc, char **argv)
         }
         tcpflow_set_console(t, console);
     }
-    struct report_ctx rep = { NULL, o.md5 };
+    struct report_ctx rep = { NULL, o.md5, -1, 0, 0 };
     struct timespec t0;
     clock_gettime(CLOCK_REALTIME, &t0);
     if (o.enable_report && !o.console) {
@@ -263,10 +410,25 @@ int main(int argc, char **argv)
             .config = cfg, .n_config = cfg ? o.nsettings : 0,
         };
         if (path) log_debug(1, "reportfilename: %s", path);
-        rep.x = path ? dfxml_open(path, &run, err, sizeof err) : NULL;
+        struct stat lst;
+        if (path && !o.report && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+            /* planted in the output directory: never write through it */
+            snprintf(err, sizeof err, "%s: is a symbolic link, not writing the report through it", path);
+            rep.x = NULL;
+        } else {
+            rep.x = path ? dfxml_open(path, &run, err, sizeof err) : NULL;
+        }
+        if (rep.x) {
+            report_reserve_open(&rep, path);
+            crash_report = rep.x;
+            catch_fatal_signals();
+        }
         if (!rep.x) {
             log_error("%s", path ? err : "out of memory");
             free(path);
+            for (size_t i = 0; names && i < o.nsettings; i++) free(names[i]);
+            free(names);
+            free(cfg);
             tcpflow_free(t);
             sink_console_free(console);
             options_release(&o);
@@ -294,15 +456,20 @@ int main(int argc, char **argv)
         }
     }
     for (size_t i = 0; i < o.ninputs && !got_signal && !tcpflow_error(t); i++) {
-        struct capture *c = capture_open_file(o.inputs[i].path, o.bpf, err, sizeof err);
+        struct capture *c = open_input(o.inputs[i].path, o.bpf, err, sizeof err);
         if (!c) {
+            if (got_signal) break;                  /* interrupted while opening */
             log_error("%s", err);
             rc = 1;
             if (strstr(err, "filter")) break;      /* a bad expression fails every input */
             continue;
         }
+        live_cap = c;
+        if (got_signal) capture_breakloop(c);
         tcpflow_set_may_start(t, !o.inputs[i].finish_only);
         rc |= run_input(t, c, show_progress);
+        live_cap = NULL;
+        input_fd = -1;
         capture_close(c);
     }
     if (got_signal && o.ninputs) log_error("terminating orderly");
@@ -313,6 +480,7 @@ int main(int argc, char **argv)
         log_error("stopped: %s", tcpflow_error(t));
         rc = 1;
     }
+    int input_rc = rc;
     if (tcpflow_write_failures(t)) {
         log_error("%" PRIu64 " flow file(s) could not be written completely", tcpflow_write_failures(t));
         rc = 1;
@@ -333,21 +501,30 @@ int main(int argc, char **argv)
         size_t nd = 0;
         for (int i = 0; i < C__COUNT; i++)
             if (ctr->n[i]) { dc[nd].name = counter_text((enum counter_id)i); dc[nd].value = ctr->n[i]; nd++; }
-        char status[600];
+        char status[700];
         if (tcpflow_error(t)) snprintf(status, sizeof status, "error: %s", tcpflow_error(t));
-        else if (got_signal) snprintf(status, sizeof status, "interrupted by %s", strsignal(got_signal));
-        else if (rc) snprintf(status, sizeof status, "completed with input errors");
+        else if (got_signal) snprintf(status, sizeof status, "interrupted by %s", signal_name(got_signal));
+        else if (input_rc && tcpflow_write_failures(t)) snprintf(status, sizeof status, "completed with input and output errors");
+        else if (input_rc) snprintf(status, sizeof status, "completed with input errors");
+        else if (tcpflow_write_failures(t)) snprintf(status, sizeof status, "completed with output errors");
         else snprintf(status, sizeof status, "complete");
+        if (rep.left_out) {
+            size_t n = strlen(status);
+            snprintf(status + n, sizeof status - n, "; %" PRIu64 " fileobject(s) left out for lack of space",
+                     rep.left_out);
+        }
         struct dfxml_end end = {
             .status = status, .open_fds_at_end = at_end.open_fds, .max_open_flows = st.max_open_files,
             .total_flows = st.total_flows, .flow_map_size = at_end.open_flows, .total_packets = st.total_packets,
             .counters = dc, .n_counters = nd,
         };
+        crash_report = NULL;
         if (dfxml_close(rep.x, &end, err, sizeof err) < 0) {
             log_error("report: %s", err);
             rc = 1;
         }
         rep.x = NULL;
+        report_reserve_close(&rep);
     }
     {
         struct tcpflow_stats st;
@@ -357,5 +534,6 @@ int main(int argc, char **argv)
     tcpflow_free(t);
     sink_console_free(console);
     options_release(&o);
+    if (devnull_fd >= 0) close(devnull_fd);
     return rc;
 }

@@ -26,6 +26,7 @@ struct sink_file {
     uint64_t failures;
     char *error;                        /* fatal */
     char lastdir[PATH_MAX];             /* last directory made for a name */
+    int depth;                          /* open_retry() nesting */
 };
 
 int sink_file_default_max_fds(void)
@@ -126,11 +127,40 @@ static void close_fd(struct sink_file *s, struct fsink *fs)
 }
 
 static int flush(struct sink_file *s, struct flow *f);
+static int write_at(struct sink_file *s, struct flow *f, uint64_t off, const uint8_t *p, size_t n);
 static void findx_flush(struct sink_file *s, struct flow *f);
 static void free_fx(struct sink_file *s, struct fsink *fs);
 
-/* Give back the least recently used flow's fd and buffer (not f's). */
-static bool evict_one(struct sink_file *s, struct flow *keep)
+/* Give back a descriptor: the least recently used flow other than keep
+ * that holds one writes its buffer through that descriptor, then closes it.
+ * Only flows that already hold an fd are taken, so this never has to open a
+ * file (which could need an eviction in turn, without end).  false if no
+ * other flow holds a descriptor. */
+static bool evict_fd(struct sink_file *s, struct flow *keep)
+{
+    for (struct flow *v = s->lru_head; v; v = v->fs.lru_next) {
+        struct fsink *fs = &v->fs;
+        if (v == keep || fs->fd < 0) continue;
+        if (fs->blen) {
+            int r = write_at(s, v, fs->boff, fs->buf, fs->blen);
+            fs->blen = 0;
+            if (r < 0 && s->error) return false;
+        }
+        s->ctr->n[C_OUT_FD_EVICT]++;
+        close_fd(s, fs);
+        if (fs->fxlen) findx_flush(s, v);    /* after the close: an fd is free */
+        free_buf(s, fs);
+        free_fx(s, fs);
+        lru_unlink(s, v);
+        return true;
+    }
+    return false;
+}
+
+/* Give back memory: the least recently used flow other than keep writes its
+ * buffer out (opening its file may evict a descriptor, never a buffer) and
+ * frees it, and closes its fd. */
+static bool evict_buf(struct sink_file *s, struct flow *keep)
 {
     for (struct flow *v = s->lru_head; v; v = v->fs.lru_next) {
         if (v == keep) continue;
@@ -169,17 +199,88 @@ static int make_parents(struct sink_file *s, const char *path)
     return 0;
 }
 
+/* open() a flow file (or its index) without following a symbolic link in
+ * any directory the template puts under the output directory: for a name
+ * "outdir/a/b/name" each of a, b is opened with O_NOFOLLOW|O_DIRECTORY
+ * (and created when O_CREAT is asked), so a symlink planted there cannot
+ * send the file elsewhere.  The last component gets the caller's flags
+ * (which include O_NOFOLLOW).  Names without a directory part, and
+ * templates that are absolute or climb with "..", are the user's choice and
+ * opened as they are. */
+static int open_in_outdir(const struct sink_file *s, const char *path, int flags)
+{
+    const char *od = s->cfg.outdir;
+    bool here = !od || !od[0] || strcmp(od, ".") == 0;
+    size_t odl = here ? 0 : strlen(od);
+    const char *rel = path;
+    if (!here) {
+        if (strncmp(path, od, odl) != 0 || path[odl] != '/') return open(path, flags, 0666);
+        rel = path + odl + 1;
+    }
+    if (!strchr(rel, '/') || rel[0] == '/' || strstr(rel, "..")) return open(path, flags, 0666);
+    int dfd = open(here ? "." : od, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return -1;
+    char comp[NAME_MAX + 1];
+    const char *p = rel;
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        if (!slash) break;
+        size_t n = (size_t)(slash - p);
+        if (n > NAME_MAX) {
+            close(dfd);
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        p = slash + 1;
+        if (n == 0 || strcmp(comp, ".") == 0) continue;
+        int nfd = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (nfd < 0 && errno == ENOENT && (flags & O_CREAT)) {
+            if (mkdirat(dfd, comp, 0777) < 0 && errno != EEXIST) {
+                int e = errno;
+                close(dfd);
+                errno = e;
+                return -1;
+            }
+            nfd = openat(dfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+        int e = errno;
+        close(dfd);
+        if (nfd < 0) {
+            errno = e;
+            return -1;
+        }
+        dfd = nfd;
+    }
+    int fd = openat(dfd, p, flags, 0666);
+    int e = errno;
+    close(dfd);
+    errno = e;
+    return fd;
+}
+
+/* open(), first giving back a descriptor when at the budget, and again
+ * (closing other flows' files) while the system says EMFILE/ENFILE.
+ * s->depth bounds the nesting (findx_flush of an evicted flow opens too). */
 static int open_retry(struct sink_file *s, struct flow *f, const char *path, int flags)
 {
+    int fd;
+    s->depth++;
     for (;;) {
-        if (s->open_fds >= s->cfg.max_fds && !evict_one(s, f) && s->open_fds >= s->cfg.max_fds) {
-            if (s->error) return -1;
+        if (s->open_fds >= s->cfg.max_fds && s->depth < 4 && !evict_fd(s, f) && s->error) {
+            fd = -1;
+            break;
         }
-        int fd = open(path, flags, 0666);
-        if (fd >= 0) return fd;
-        if ((errno == EMFILE || errno == ENFILE) && evict_one(s, f)) continue;
-        return -1;
+        fd = open_in_outdir(s, path, flags);
+        if (fd >= 0) break;
+        int e = errno;
+        if ((e == EMFILE || e == ENFILE) && s->depth < 4 && evict_fd(s, f)) continue;
+        errno = e;
+        break;
     }
+    s->depth--;
+    return fd;
 }
 
 /* Make sure f's file exists and is open. */
@@ -218,7 +319,8 @@ static int ensure_open(struct sink_file *s, struct flow *f)
             log_error("cannot create %s: %s", path, strerror(e));
             fs->failed = true;
             s->failures++;
-            if (e == ENOSPC || e == EDQUOT) fatal(s, path, e);
+            /* every later file would fail the same way: stop the run */
+            if (e == ENOSPC || e == EDQUOT || e == EROFS) fatal(s, path, e);
             return -1;
         }
     }
@@ -248,7 +350,7 @@ static int write_at(struct sink_file *s, struct flow *f, uint64_t off, const uin
             fs->failed = true;
             s->failures++;
         }
-        if (e == ENOSPC || e == EDQUOT || e == EIO || e == EFBIG) fatal(s, fs->path, e);
+        if (e == ENOSPC || e == EDQUOT || e == EIO || e == EFBIG || e == EROFS) fatal(s, fs->path, e);
         return -1;
     }
     if (off + n > fs->stored) fs->stored = off + n;
@@ -307,8 +409,10 @@ static void findx_flush(struct sink_file *s, struct flow *f)
         s->failures++;
         if (e == ENOSPC || e == EDQUOT) fatal(s, path, e);
     }
-    if (fd >= 0) close(fd);
-    fs->fx_created = true;
+    if (fd >= 0) {
+        close(fd);
+        fs->fx_created = true;
+    }
     fs->fxlen = 0;
 }
 
@@ -320,14 +424,19 @@ static int cmp_line(const void *a, const void *b)
 }
 
 /* Rewrite the index sorted by offset (only when lines came out of order). */
-static void findx_sort(struct flow *f)
+static void findx_sort(const struct sink_file *s, struct flow *f)
 {
     struct fsink *fs = &f->fs;
-    if (!fs->fx_unsorted || !fs->path) return;
+    if (!fs->fx_unsorted || !fs->path || !fs->fx_created) return;
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s.findx", fs->path);
-    FILE *in = fopen(path, "re");
-    if (!in) return;
+    /* never through a symbolic link planted under the index's name */
+    int ifd = open_in_outdir(s, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    FILE *in = ifd >= 0 ? fdopen(ifd, "r") : NULL;
+    if (!in) {
+        if (ifd >= 0) close(ifd);
+        return;
+    }
     char *text = NULL;
     size_t cap = 0, len = 0;
     char buf[65536];
@@ -351,7 +460,9 @@ static void findx_sort(struct flow *f)
         p = e + 1;
     }
     qsort(lines, n, sizeof *lines, cmp_line);
-    FILE *out = fopen(path, "we");
+    int ofd = open_in_outdir(s, path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    FILE *out = ofd >= 0 ? fdopen(ofd, "w") : NULL;
+    if (!out && ofd >= 0) close(ofd);
     if (out) {
         for (size_t i = 0; i < n; i++) fprintf(out, "%s\n", lines[i]);
         fclose(out);
@@ -402,7 +513,7 @@ int sink_file_write(struct sink_file *s, struct flow *f, uint64_t off,
     fs->blen += (uint32_t)n;
     if (s->cfg.findx) findx_add(s, f, off, n, ts_us);
     lru_touch(s, f);
-    while (s->buffered > s->cfg.max_buffered && evict_one(s, f))
+    while (s->buffered > s->cfg.max_buffered && evict_buf(s, f))
         ;
     return s->error ? -1 : 0;
 }
@@ -466,7 +577,7 @@ int sink_file_close(struct sink_file *s, struct flow *f)
     int r = flush(s, f);
     free_buf(s, fs);
     free_fx(s, fs);
-    findx_sort(f);
+    findx_sort(s, f);
     if (fs->path) {
         int64_t t = f->first_us + s->cfg.tdelta_us;
         struct timespec ts[2];
