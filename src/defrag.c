@@ -72,6 +72,13 @@ struct kframe {
     uint8_t data[];
 };
 
+/* Like Linux's ipfrag_max_dist: a datagram in progress that has not seen a
+ * fragment while MAX_DIST other fragments came from its source, and now gets
+ * one that contradicts what it holds, is a stale datagram whose id is being
+ * reused: it is dropped and the new fragment starts afresh. */
+#define SRC_SLOTS 4096
+#define MAX_DIST 64
+
 struct dg {
     struct dg *hnext, **hpprev;        /* hash chain */
     struct dg *older, *newer;          /* age list */
@@ -91,6 +98,7 @@ struct dg {
     struct frec *rec;                  /* distinct fragments accepted */
     uint32_t nrec, recalloc;
     bool rec_over;                     /* more than TOMB_MAX_ENTRIES: no tombstone */
+    uint32_t src_seq;                  /* the source's fragment count at our last fragment */
     size_t cost;                       /* bytes charged to defrag_held_bytes */
     struct kframe *frames, **frames_tail;
 };
@@ -103,6 +111,7 @@ struct defrag {
     size_t count;
     struct dg *oldest, *newest;
     size_t held;
+    uint32_t src_ctr[SRC_SLOTS];       /* fragments seen per source (hashed) */
     int64_t clock;                     /* capture time, never going back */
     bool clock_set;
     uint64_t seed;
@@ -929,6 +938,10 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
     make_key(&k, ip, vlan);
     uint64_t h = key_hash(d, &k);
     struct dg *g = lookup(d, &k, h);
+    uint32_t slot = 2166136261u;
+    for (int i = 0; i < 16; i++)
+        slot = (slot ^ ip->src[i]) * 16777619u;
+    uint32_t src_now = ++d->src_ctr[slot % SRC_SLOTS];
 
     /* Past 65,535 bytes no stack accepts the datagram. */
     if (ip->frag_off > FRAG_MAXOFF || ip->l4len > IP_MAXPACKET ||
@@ -943,6 +956,13 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
     struct survey sv = { 0, false, 0 };
     if (g)
         survey(g, d->cfg.policy, s, e, ip->l4, &sv);
+    if (g && sv.noverlap && !sv.dup && src_now - g->src_seq > MAX_DIST &&
+        !tomb_match(d, &k, h, &r)) {
+        count(d, C_FRAG_STALE, 1);
+        dg_drop(d, g, d->drop_cb, d->drop_arg);
+        g = NULL;
+        memset(&sv, 0, sizeof sv);
+    }
     bool conflict = g && end_conflict(g, e, last);
 
     /* A late duplicate of a fragment of a datagram completed lately: drop it
@@ -973,6 +993,7 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
         g = dg_create(d, &k, h);
 
     g->nfrags++;
+    g->src_seq = src_now;
     if (d->cfg.keep_frames && frame)
         keep_frame(d, g, frame);
     rec_add(d, g, &r);

@@ -1089,6 +1089,45 @@ static void test_late_duplicate_then_id_reuse(void **state)
                     }
 }
 
+/* The id-reuse case found in real traffic: a datagram A that lost fragments
+ * lingers; far later (more than 64 fragments from the same source) B reuses
+ * its id and contradicts the held bytes: A is stale, dropped, and B comes out
+ * whole.  Within 64 fragments the overlap policy decides as usual. */
+static void test_stale_datagram_reinit(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    uint8_t a[4000], b[4000], x[8] = { 0 };
+    fill_pattern(a, sizeof a, 1);
+    fill_pattern(b, sizeof b, 2);
+    for (int far = 0; far < 2; far++) {
+        struct counters c;
+        struct defrag *d = mk(DEFRAG_FIRST, &c);
+        struct fk k = v4k(0x7777);
+        int64_t t = 1000 * SEC;
+        assert_false(add_cut(d, &k, &cu, 0, a, t));            /* A: first fragment only */
+        int others = far ? 100 : 10;
+        for (int i = 0; i < others; i++) {                       /* other datagrams, same source */
+            struct fk o = v4k(0x1000 + (uint32_t)i);
+            assert_false(add_t(d, &o, 0, true, x, 8, t + 1 + i));
+        }
+        bool done = false;
+        for (size_t i = 0; i < 3; i++)
+            done = add_cut(d, &k, &cu, i, b, t + 1000 + (int64_t)i);
+        if (far) {
+            assert_true(done);
+            check_out(&k, b, cu.total);
+            assert_int_equal(c.n[C_FRAG_STALE], 1);
+        } else {
+            assert_true(done);                                    /* first wins: A's bytes at 0 */
+            assert_int_equal(c.n[C_FRAG_STALE], 0);
+            assert_int_equal(c.n[C_FRAG_OVERLAP], 1);
+            assert_memory_equal(got + 20, a, 1480);
+        }
+        defrag_free(d);
+    }
+}
+
 /* Without tombstones (tombstone_us = 0) the same sequence corrupts B under
  * "first": the test above can fail. */
 static void test_without_tombstones_corrupts(void **state)
@@ -1517,6 +1556,7 @@ int main(void)
         cmocka_unit_test_teardown(test_memcap_evicts_oldest, teardown_got),
         cmocka_unit_test_teardown(test_million_unmatched, teardown_got),
         cmocka_unit_test_teardown(test_late_duplicate_then_id_reuse, teardown_got),
+        cmocka_unit_test_teardown(test_stale_datagram_reinit, teardown_got),
         cmocka_unit_test_teardown(test_without_tombstones_corrupts, teardown_got),
         cmocka_unit_test_teardown(test_late_duplicate_during_reuse, teardown_got),
         cmocka_unit_test_teardown(test_reuse_with_same_fragment, teardown_got),
