@@ -488,6 +488,13 @@ int sink_file_write(struct sink_file *s, struct flow *f, uint64_t off,
         n = (size_t)(s->cfg.max_bytes - off);
     }
     if (fs->failed) { s->ctr->n[C_OUT_WRITE_ERRORS]++; return 0; }
+    /* The name (and its connection counter) is taken at the flow's first
+     * byte, as 1.6.1 does: flows whose names collide get counters in the
+     * order their data starts, not in the order their buffers are written. */
+    if (!fs->path && ensure_open(s, f) < 0) {
+        s->ctr->n[C_OUT_WRITE_ERRORS]++;
+        return s->error ? -1 : 0;
+    }
 
     if (fs->blen && off == fs->boff + fs->blen && fs->blen + n <= BUF_MAX) {
         /* contiguous append */

@@ -34,13 +34,14 @@ H=$TOP/tests/e2e/naming
 PADDED="port_reuse_three_flows.pcap"
 
 # Bugs of ours found by this test (see the report / each check's message):
-#  counter-order  with a template under which DIFFERENT flows collide (-T x,
+#  counter-order  (fixed: sink_file.c creates the file at the flow's first byte)
+#                 with a template under which DIFFERENT flows collide (-T x,
 #                 -T '%A-%B', -T %S ...), 1.6.1 hands out counters in the order the
-#                 flows' first payload bytes arrive; ours in the order the files are
-#                 first flushed, so names get attached to different flows.
-#  lone-percent   -T 'x%' (no %c): 1.6.1 appends %C%c first, so the % pairs with it
+#                 flows' first payload bytes arrive; ours did in the order the files
+#                 were first flushed, so names got attached to different flows.
+#  lone-percent   (fixed) -T 'x%' (no %c): 1.6.1 appends %C%c first, so the % pairs with it
 #                 (names x%C, x%C1; SPEC 2.3 last bullet); ours rejects the template.
-KNOWN_BUGS="counter-order"
+KNOWN_BUGS=""
 xfails=0
 known() { case " $KNOWN_BUGS " in *" $1 "*) return 0;; esac; return 1; }
 # check ID DESCRIPTION STATUS: STATUS 0 = pass
