@@ -63,6 +63,7 @@
     X(FLOW_TIMEOUT,          "flows closed by tcp_timeout") \
     X(OUT_FD_EVICT,          "flow files closed to free a descriptor") \
     X(OUT_WRITE_ERRORS,      "write errors") \
+    X(OUT_HASH_REREAD,       "flow files read back to hash them (-FM, bytes out of order)") \
     X(OUT_W_OTHER_DLT,       "-w packets of a link type other than the -w file's")
 
 enum counter_id {

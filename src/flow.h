@@ -32,6 +32,7 @@ struct fsink {
     bool fx_created, fx_unsorted;
     struct flow *lru_prev, *lru_next;   /* in the sink's LRU while fd/buf held */
     bool in_lru;
+    struct fdigest *dg;      /* -FM: MD5/SHA-256 of the bytes written in order */
 };
 
 struct flow {

@@ -272,7 +272,8 @@ static void report_reserve_close(struct report_ctx *r)
     r->rfd = -1;
 }
 
-/* MD5 and SHA-256 of a finished flow file (read back once, at the end of the flow). */
+/* MD5 and SHA-256 of a finished flow file, read back (when its bytes were not
+ * written once each, in order: sink_file_digest()). */
 static void hash_file(const char *path, struct flow_summary *fs)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -300,8 +301,9 @@ static void on_flow_done(void *arg, const struct flow_summary *fs)
 {
     struct report_ctx *r = arg;
     struct flow_summary s = *fs;
-    if (r->hash && s.filename) hash_file(s.filename, &s);
     if (!r->x) return;
+    /* hashed while written when the bytes came in order; else read back */
+    if (r->hash && s.filename && !s.has_md5) hash_file(s.filename, &s);
     if (!report_room(r)) {
         r->left_out++;
         return;

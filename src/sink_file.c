@@ -1,5 +1,6 @@
 /* sink_file.c - see sink_file.h */
 #include "sink_file.h"
+
 #include "naming.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -12,6 +13,8 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #define BUF_START   4096u
 #define BUF_MAX     (128u * 1024u)
@@ -127,6 +130,62 @@ static void close_fd(struct sink_file *s, struct fsink *fs)
 }
 
 static int flush(struct sink_file *s, struct flow *f);
+
+/* ---- -FM: digests computed while the bytes are written ---- */
+
+struct fdigest {
+    EVP_MD_CTX *md5, *sha256;
+    uint64_t upto;                      /* bytes [0, upto) hashed, in order */
+    bool broken;                        /* out of order: read the file back */
+};
+
+static void dg_free(struct fsink *fs)
+{
+    if (!fs->dg) return;
+    EVP_MD_CTX_free(fs->dg->md5);
+    EVP_MD_CTX_free(fs->dg->sha256);
+    free(fs->dg);
+    fs->dg = NULL;
+}
+
+/* Feed n bytes written at off.  Anything but the next bytes in order
+ * (a hole, a rewrite) gives up the in-order digest for this file. */
+static void dg_update(struct sink_file *s, struct fsink *fs, uint64_t off, const uint8_t *p, size_t n)
+{
+    if (!s->cfg.digest || n == 0) return;
+    if (!fs->dg) {
+        fs->dg = xcalloc(1, sizeof *fs->dg);
+        fs->dg->md5 = EVP_MD_CTX_new();
+        fs->dg->sha256 = EVP_MD_CTX_new();
+        if (!fs->dg->md5 || !fs->dg->sha256 || !EVP_DigestInit_ex(fs->dg->md5, EVP_md5(), NULL) ||
+            !EVP_DigestInit_ex(fs->dg->sha256, EVP_sha256(), NULL))
+            fs->dg->broken = true;
+    }
+    struct fdigest *d = fs->dg;
+    if (d->broken) return;
+    if (off != d->upto || !EVP_DigestUpdate(d->md5, p, n) || !EVP_DigestUpdate(d->sha256, p, n)) {
+        d->broken = true;
+        return;
+    }
+    d->upto += n;
+}
+
+bool sink_file_digest(struct sink_file *s, struct flow *f, uint8_t md5[16], uint8_t sha256[32])
+{
+    struct fsink *fs = &f->fs;
+    struct fdigest *d = fs->dg;
+    bool ok = false;
+    if (s->cfg.digest && fs->path && !fs->failed) {
+        if (fs->blen) flush(s, f);
+        if (d && !d->broken && !fs->failed && d->upto == fs->stored &&
+            EVP_DigestFinal_ex(d->md5, md5, NULL) && EVP_DigestFinal_ex(d->sha256, sha256, NULL))
+            ok = true;
+        else
+            s->ctr->n[C_OUT_HASH_REREAD]++;
+    }
+    dg_free(fs);
+    return ok;
+}
 static int write_at(struct sink_file *s, struct flow *f, uint64_t off, const uint8_t *p, size_t n);
 static void findx_flush(struct sink_file *s, struct flow *f);
 static void free_fx(struct sink_file *s, struct fsink *fs);
@@ -495,6 +554,7 @@ int sink_file_write(struct sink_file *s, struct flow *f, uint64_t off,
         s->ctr->n[C_OUT_WRITE_ERRORS]++;
         return s->error ? -1 : 0;
     }
+    dg_update(s, fs, off, p, n);
 
     if (fs->blen && off == fs->boff + fs->blen && fs->blen + n <= BUF_MAX) {
         /* contiguous append */
@@ -530,6 +590,7 @@ int sink_file_prepend(struct sink_file *s, struct flow *f, uint64_t n)
     struct fsink *fs = &f->fs;
     if (s->error) return -1;
     if (flush(s, f) < 0 && s->error) return -1;
+    if (fs->dg) fs->dg->broken = true;          /* the bytes move: read back */
     if (fs->stored == 0 || fs->failed) return 0;
     if (ensure_open(s, f) < 0) return s->error ? -1 : 0;
     enum { CH = 1 << 20 };
@@ -606,6 +667,7 @@ void sink_file_release(struct sink_file *s, struct flow *f)
     free_fx(s, fs);
     close_fd(s, fs);
     lru_unlink(s, f);
+    dg_free(fs);
     free(fs->path);
     fs->path = NULL;
 }
@@ -619,6 +681,7 @@ void sink_file_free(struct sink_file *s)
         free_buf(s, &f->fs);
         free_fx(s, &f->fs);
         close_fd(s, &f->fs);
+        dg_free(&f->fs);
         lru_unlink(s, f);
     }
     free(s->error);

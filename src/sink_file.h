@@ -25,6 +25,7 @@ struct sink_file_config {
     size_t max_buffered;      /* bytes held in write buffers, all flows */
     int64_t tdelta_us;
     bool findx;               /* -I: <file>.findx index lines */
+    bool digest;              /* -FM/-e md5: hash each file as it is written */
 };
 
 struct sink_file;
@@ -45,6 +46,12 @@ int sink_file_prepend(struct sink_file *s, struct flow *f, uint64_t n);
 /* Flush, set the file's times to the flow's first packet, close the fd.
  * The path is kept (late data may reopen the file). */
 int sink_file_close(struct sink_file *s, struct flow *f);
+
+/* -FM: when every byte of f's file was written once, in order, from offset
+ * 0 (the common case), its MD5 and SHA-256, computed while writing: true.
+ * false when the file must be read back to hash it (data arrived out of
+ * order, was rewritten or moved, or hashing is off).  Consumes the state. */
+bool sink_file_digest(struct sink_file *s, struct flow *f, uint8_t md5[16], uint8_t sha256[32]);
 
 /* Free the flow's sink state (path, buffer); the flow must be closed. */
 void sink_file_release(struct sink_file *s, struct flow *f);

@@ -114,6 +114,7 @@ struct tcpflow *tcpflow_new(const struct options *o)
             .outdir = o->outdir, .tmpl = o->tmpl, .max_bytes = o->max_bytes,
             .max_fds = o->max_fds > 0 ? o->max_fds : sink_file_default_max_fds(),
             .max_buffered = o->max_buffered, .tdelta_us = o->tdelta_us, .findx = o->findx,
+            .digest = o->md5,
         };
         if (o->findx && sc.max_fds > 1) sc.max_fds /= 2;
         t->sink = sink_file_new(&sc, &t->ctr);
@@ -205,6 +206,8 @@ static void flow_release(struct tcpflow *t, struct flow *f)
     if (t->done_fn) {
         struct flow_summary s;
         summarize(t, f, &s);
+        if (t->sink && sink_file_digest(t->sink, f, s.md5, s.sha256))
+            s.has_md5 = s.has_sha256 = true;
         t->done_fn(t->done_arg, &s);
     }
     if (t->sink) sink_file_release(t->sink, f);
