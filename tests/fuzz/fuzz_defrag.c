@@ -62,6 +62,7 @@ struct sdg {                         /* the model of one datagram */
     struct mrec rec[TMAX];           /* distinct fragments accepted */
     uint32_t nrec;
     bool rec_over;
+    uint32_t src_seq;                /* source's fragment count at its last one */
 };
 
 static struct mrec tomb[NKEYS][TMAX];   /* per key, oldest first */
@@ -69,6 +70,7 @@ static uint32_t ntomb[NKEYS];
 static struct sdg pool[NKEYS];      /* static: only the bytes used are cleared */
 static struct sdg *shadow[NKEYS];
 static uint64_t cb_frames;
+static uint32_t src_ctr[2];          /* fragments per source (v4, v6) */
 
 static struct sdg *sget(unsigned key)
 {
@@ -271,6 +273,7 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
         return;
     }
     uint32_t s = x->off, e = s + x->len;
+    uint32_t src_now = ++src_ctr[x->family == 6];
     if (hdr_extra(x->family, ip->hdrlen) + e > 65535) {
         if (g)
             sdrop(x->key, ex);
@@ -289,6 +292,14 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
                           (!x->more && !g->end_known && g->max_end > e) ||
                           (x->more && g->end_known && e > g->end));
     struct mrec r = { s, x->len, x->more, x->seed };
+    /* stale: a contradicting fragment more than 64 of its source's
+     * fragments after the datagram's last one (not a late duplicate) */
+    if (g && any && !dup && src_now - g->src_seq > 64 && !tomb_has(x->key, &r)) {
+        ex->n[C_FRAG_STALE] = 1;
+        sdrop(x->key, ex);
+        g = NULL;
+        any = dup = conflict = false;
+    }
     if ((!g || conflict || (any && !dup)) && tomb_has(x->key, &r)) {
         ex->n[C_FRAG_DUPLICATE] = 1;             /* late duplicate */
         ex->frames = keep;
@@ -302,6 +313,7 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
     }
     if (!g)
         g = sget(x->key);
+    g->src_seq = src_now;
     g->nframes += keep;
     if (!g->rec_over) {
         bool known = false;
@@ -440,6 +452,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     defrag_set_drop_cb(d, count_cb, NULL);
     cb_frames = 0;
     memset(ntomb, 0, sizeof ntomb);
+    memset(src_ctr, 0, sizeof src_ctr);
     int64_t now = 1000000;
     uint16_t fragno = 0;
     size_t live = 0;
