@@ -1,9 +1,10 @@
 #!/bin/sh
 # t_console.sh - console output: -c -C -D -s -B -0 -b -g byte for byte against
 # tcpflow 1.6.1 on captures that 1.6.1 prints in stream order; -J lines are
-# valid JSON carrying the packets' addresses, ports, times and bytes; the
-# console stream of captures with reordering/retransmissions/holes equals the
-# flow files; -L keeps records of concurrent runs on one pipe intact.
+# valid JSON carrying the packets' addresses, ports, times and bytes (checked
+# against scapy and against tshark's decoding); the console stream of
+# captures with reordering/retransmissions/holes equals the flow files; -L
+# keeps records of concurrent runs on one pipe intact.
 . "$(dirname "$0")/lib.sh"
 need_oracle
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,6 +70,20 @@ for f in $CLEAN $NOSYN; do
     if r=$($PY "$here/console/check_json.py" "$C/$f.pcap" j.txt); then ok "$f -J: $r"
     else bad "$f -J: $r"; fi
 done
+# Addresses, ports, times and offsets as tshark decodes them (IPv4, IPv6 in
+# ftp_ipv6_data, VLAN in vlan_http, SLL, NULL): each record is matched to the
+# frame of the same capture time and payload bytes (not by address or port,
+# so comparing those is a real check), one record per frame; see the
+# comment in console/check_tshark.py.
+if command -v tshark > /dev/null; then
+    for f in $CLEAN $NOSYN; do
+        "$T" -c -J -r "$C/$f.pcap" > j.txt 2>/dev/null
+        if r=$($PY "$here/console/check_tshark.py" "$C/$f.pcap" j.txt); then ok "$f -J vs tshark: $r"
+        else bad "$f -J vs tshark: $r"; fi
+    done
+else
+    echo "skipped: -J against tshark (tshark not installed: Debian package tshark, scripts/deps.sh)"
+fi
 "$T" -c -J -0 -r "$C/irc_basic.pcap" > j0.txt 2>/dev/null
 "$T" -c -J -r "$C/irc_basic.pcap" > j.txt 2>/dev/null
 cmp -s j0.txt j.txt && ok "-J -0 keeps one object per line" || bad "-J -0 changed JSON Lines"
