@@ -51,7 +51,7 @@ for try in 1 2; do
         *) break;;
     esac
 done
-[ $rc = 0 ] || { bad "could not produce the capture (netlab exit $rc)"; finish; }
+[ "$rc" = 0 ] || { bad "could not produce the capture (netlab exit $rc)"; finish; }
 P=$cap/capture.pcap
 
 behind=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["capture_stats"]["tcp_behind"])' "$cap/plan.json")
