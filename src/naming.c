@@ -37,38 +37,32 @@ static char *prepend(const char *pre, const char *s)
 }
 
 /* Replace every occurrence of from by to (codes only, so no overlap issues). */
-static char *replace_all(const char *s, const char *from, const char *to)
-{
-    size_t fl = strlen(from), tl = strlen(to), n = 0;
-    for (const char *p = strstr(s, from); p; p = strstr(p + fl, from))
-        n++;
-    char *r = xmalloc(strlen(s) + n * (tl > fl ? tl - fl : 0) + 1), *o = r;
-    for (const char *p = s; *p;) {
-        if (strncmp(p, from, fl) == 0) {
-            memcpy(o, to, tl);
-            o += tl;
-            p += fl;
-        } else
-            *o++ = *p++;
-    }
-    *o = '\0';
-    return r;
-}
-
 bool naming_apply_F(char **tmpl, char letter)
 {
     char *n = NULL;
     switch (letter) {
     case 'c': {   /* the counter on every name, 0 included: c0, c1, ... */
-        char *a = replace_all(*tmpl, "%C%c", "c%#");
-        n = replace_all(a, "%c", "%#");
-        free(a);
-        if (!strstr(n, "%#")) {
-            char *b = xmalloc(strlen(n) + 4);
-            sprintf(b, "%sc%%#", n);
-            free(n);
-            n = b;
+        /* code by code, so that "%%c" (a literal "%c") stays as it is */
+        const char *t = *tmpl;
+        size_t len = strlen(t);
+        char *b = xmalloc(len + 4);          /* each rewrite shrinks or keeps; +"c%#" */
+        size_t k = 0;
+        bool has = false;
+        for (size_t i = 0; i < len;) {
+            if (t[i] == '%' && !strncmp(t + i, "%C%c", 4)) {
+                memcpy(b + k, "c%#", 3); k += 3; i += 4; has = true;
+            } else if (t[i] == '%' && t[i + 1] == 'c') {
+                memcpy(b + k, "%#", 2); k += 2; i += 2; has = true;
+            } else if (t[i] == '%' && t[i + 1]) {
+                has |= t[i + 1] == '#';
+                b[k++] = t[i++]; b[k++] = t[i++];
+            } else {
+                b[k++] = t[i++];
+            }
         }
+        if (!has) { memcpy(b + k, "c%#", 3); k += 3; }
+        b[k] = '\0';
+        n = b;
         break;
     }
     case 't': n = prepend("%tT", *tmpl); break;
@@ -178,7 +172,7 @@ int naming_render(const char *tmpl, const char *outdir, const struct flow *f,
         default: put(&o, p - 1, 2); break;
         }
     }
-    if (o.over)
+    if (o.over || o.len >= outlen)        /* no room for the NUL (outlen 0) */
         return -1;
     out[o.len] = '\0';
     return (int)o.len;

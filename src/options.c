@@ -171,7 +171,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
-    if (!s || !*s || *s == '-') return false;
+    if (!s || *s < '0' || *s > '9') return false;      /* no sign, no blanks */
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || *end) return false;
     *out = v;
@@ -209,7 +209,8 @@ static bool apply_setting(struct options *o, const char *name, const char *v)
     int64_t i;
 #define NUM_U(field, scale) do { if (!parse_u64(v, &u)) goto bad; o->field = u * (scale); } while (0)
     if (!strcmp(name, "tdelta")) {
-        if (!parse_i64(v, &i)) goto bad;
+        /* within +-10^10 s (317 years), so that microseconds fit */
+        if (!parse_i64(v, &i) || i > 10000000000LL || i < -10000000000LL) goto bad;
         o->tdelta_us = i * 1000000;
     } else if (!strcmp(name, "packet-buffer-timeout")) {
         if (!parse_u64(v, &u) || u > 100000) goto bad;
@@ -311,7 +312,7 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
     uint64_t u;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+aA:Bb:cCd:DE:e:F:f:gHhIi:JKlL:m:o:pPqR:r:S:sT:U:Vvw:x:X:z:Z0",
+    while ((c = getopt_long(argc, argv, ":aA:Bb:cCd:DE:e:F:f:gHhIi:JKlL:m:o:pPqR:r:S:sT:U:Vvw:x:X:z:Z0",
                             longopts, NULL)) != -1) {
         switch (c) {
         case 'a': scanner_set(o, "all", true); o->md5 = true; break;
@@ -398,14 +399,30 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
         case 'z': o->chroot = optarg; break;
         case 'Z': o->gunzip_http = false; break;
         case '0': o->console_nonl = true; break;
+        case ':':                       /* a known option without its argument */
         case '?':
-        default:
-            if (optopt && optopt != '?')
+        default: {
+            /* glibc's own wording (as 1.6.1 prints through opterr) */
+            const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+            bool lng = arg && !strncmp(arg, "--", 2);
+            if (lng) {
+                size_t nl = strcspn(arg, "=");
+                if (c == ':')
+                    log_error("option '%.*s' requires an argument", (int)nl, arg);
+                else if (optopt && arg[nl] == '=')
+                    log_error("option '%.*s' doesn't allow an argument", (int)nl, arg);
+                else
+                    log_error("unrecognized option '%s'", arg);
+            } else if (c == ':') {
+                log_error("option requires an argument -- '%c'", optopt);
+            } else if (optopt && optopt != '?') {
                 log_error("invalid option -- '%c'", optopt);
-            else
-                log_error("unrecognized option '%s'", argv[optind - 1]);
+            } else {
+                log_error("unrecognized option '%s'", arg);
+            }
             usage(stderr, 1);
             return OPT_EXIT_USAGE;
+        }
         }
     }
     if (helps) {

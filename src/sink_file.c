@@ -435,8 +435,10 @@ static void findx_add(struct sink_file *s, struct flow *f, uint64_t off, size_t 
     struct fsink *fs = &f->fs;
     char line[96];
     ts += s->cfg.tdelta_us;
+    long long sec = (long long)(ts >= 0 ? ts / 1000000 : (ts - 999999) / 1000000);
+    long long usec = (long long)(ts - (int64_t)sec * 1000000);     /* 0..999999 */
     int k = snprintf(line, sizeof line, "%llu|%lld.%06lld|%zu\n", (unsigned long long)off,
-                     (long long)(ts / 1000000), (long long)(ts % 1000000), n);
+                     sec, usec, n);
     if (fs->fxlen + (uint32_t)k > fs->fxcap) {
         uint32_t nc = fs->fxcap ? fs->fxcap * 2 : 1024;
         while (nc < fs->fxlen + (uint32_t)k) nc *= 2;

@@ -2,8 +2,7 @@
  * zero padding, IPv6, MACs, VLAN, times, counters, flow/session ids, the
  * -o prefix, naming_finalize, naming_check errors and overflow.
  *
- * Tests that demonstrate known bugs are in bug_tests[] (not run by default;
- * TCPFLOW_BUG_TESTS=1 runs them). */
+ * test_regr_* are regressions: each failed on a bug this file found, since fixed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -491,12 +490,12 @@ static void test_finalize(void **st)
 
 /* -Fc, like finalize, must give names that differ for different counters,
  * whatever %-escapes the template holds.
- * BUG: naming.c naming_apply_F('c') is not %-escape aware: in "a%%c" the
+ * Regression (bug found by this test, fixed): naming.c naming_apply_F('c') is not %-escape aware: in "a%%c" the
  * "%c" inside "%%c" is rewritten to "%#" giving "a%%#", which renders the
  * literal "a%#" for every counter (and, because "%#" is then found by
  * strstr, no c%# is appended).  Two flows named by this template collide
  * forever: sink_file tries 10^6 counters, all the same name, and fails. */
-static void test_bug_apply_Fc_escaped_percent(void **st)
+static void test_regr_apply_Fc_escaped_percent(void **st)
 {
     (void)st;
     struct flow f;
@@ -516,11 +515,11 @@ static void test_bug_apply_Fc_escaped_percent(void **st)
     }
 }
 
-/* BUG: naming.c naming_render with outlen 0 and a template that renders to
+/* Regression (bug found by this test, fixed): naming.c naming_render with outlen 0 and a template that renders to
  * "" (e.g. "" or "%C%c" with counter 0, no outdir) writes the terminating
  * NUL at out[0], one byte past the buffer, and returns 0 instead of -1
  * ("does not fit"). */
-static void test_bug_render_zero_outlen(void **st)
+static void test_regr_render_zero_outlen(void **st)
 {
     (void)st;
     struct flow f;
@@ -550,14 +549,9 @@ int main(void)
         cmocka_unit_test(test_apply_F_counter),
         cmocka_unit_test(test_apply_F_others),
         cmocka_unit_test(test_finalize),
-    };
-    /* BUG: known bugs, see the comments above each test; kept out of the suite. */
-    const struct CMUnitTest bug_tests[] = {
-        cmocka_unit_test(test_bug_apply_Fc_escaped_percent),
-        cmocka_unit_test(test_bug_render_zero_outlen),
+        cmocka_unit_test(test_regr_apply_Fc_escaped_percent),
+        cmocka_unit_test(test_regr_render_zero_outlen),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
-    if (getenv("TCPFLOW_BUG_TESTS"))
-        r += cmocka_run_group_tests_name("naming known bugs", bug_tests, NULL, NULL);
     return r;
 }

@@ -8,8 +8,7 @@
  * temporary files and the resulting struct options is sent back (scalars as
  * they are, strings copied).
  *
- * Tests that demonstrate known bugs are in bug_tests[] (not run by default;
- * TCPFLOW_BUG_TESTS=1 runs them). */
+ * test_regr_* are regressions: each failed on a bug this file found, since fixed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -971,7 +970,7 @@ static void test_usage_errors(void **st)
     usage_error("tcpflow: unrecognized option '--bogus'\n", "--bogus", NULL);
     usage_error("tcpflow: unrecognized option '--chrootx=y'\n", "--chrootx=y", NULL);
     /* a missing argument, or an argument to --version, is a usage error too
-     * (the exact wording is a known bug, see test_bug_missing_argument_message) */
+     * (the exact wording is a known bug, see test_regr_missing_argument_message) */
     usage_error_naming("'r'", "-r", NULL);
     usage_error_naming("'S'", "-c", "-S", NULL);
     usage_error_naming("-", "--version=3", NULL);
@@ -979,15 +978,15 @@ static void test_usage_errors(void **st)
     usage_error("tcpflow: invalid option -- 'Q'\n", "-h", "-Q", NULL);
 }
 
-/* ---- known bugs (not registered; TCPFLOW_BUG_TESTS=1) ---- */
+/* ---- regressions: bugs these tests found, fixed ---- */
 
-/* BUG: options.c options_parse uses the getopt string "+aA:B..." (leading
+/* Regression (bug found by this test, fixed): options.c options_parse uses the getopt string "+aA:B..." (leading
  * '+': stop at the first non-option).  1.6.1's getopt string has no '+', so
  * GNU getopt permutes: options after the filter expression or after -l files
  * are still options.  Checked with /usr/bin/tcpflow 1.6.1:
  *   tcpflow -r demo.pcap port 80 -c   -> console output, filter "port 80", exit 0
  * ours: filter "port 80 -c" -> "bad filter expression 'port 80 -c'", exit 1. */
-static void test_bug_options_after_expression(void **st)
+static void test_regr_options_after_expression(void **st)
 {
     (void)st;
     struct res R;
@@ -1004,35 +1003,35 @@ static void test_bug_options_after_expression(void **st)
     res_free(&R);
 }
 
-/* BUG: options.c parse_u64 rejects a leading '-' only as the first
+/* Regression (bug found by this test, fixed): options.c parse_u64 rejects a leading '-' only as the first
  * character; strtoull skips white space and then negates, so " -1" is
  * accepted as 18446744073709551615 (-b, -m, -f and every unsigned -S value).
  * An invalid number must be an error (man page, SETTINGS). */
-static void test_bug_negative_after_space(void **st)
+static void test_regr_negative_after_space(void **st)
 {
     (void)st;
     expect_err("invalid value for -S max_flows: ' -1'", "-S", "max_flows= -1", NULL);
     expect_err("-b: invalid number of bytes ' -1'", "-b", " -1", NULL);
 }
 
-/* BUG: options.c apply_setting("tdelta") computes i * 1000000 in int64_t with
+/* Regression (bug found by this test, fixed): options.c apply_setting("tdelta") computes i * 1000000 in int64_t with
  * no bound: -S tdelta=10000000000000 is a signed overflow (undefined
  * behaviour; UBSan aborts the program, otherwise tdelta wraps to a
  * meaningless value).  Every other time setting is bounded (<= 10^8 s);
  * tdelta should be too (and the sum with packet times must not overflow). */
-static void test_bug_tdelta_overflow(void **st)
+static void test_regr_tdelta_overflow(void **st)
 {
     (void)st;
     expect_err("invalid value for -S tdelta: '10000000000000'", "-S", "tdelta=10000000000000", NULL);
 }
 
-/* BUG: options.c options_parse (case '?') prints "invalid option -- 'r'"
+/* Regression (bug found by this test, fixed): options.c options_parse (case '?') prints "invalid option -- 'r'"
  * for a known option whose argument is missing (-r at the end of the line)
  * and "invalid option -- 'V'" for --version=3, because opterr = 0 and every
  * '?' with optopt set is reported as an invalid option.  1.6.1 (checked
  * with /usr/bin/tcpflow) says "option requires an argument -- 'r'" and
  * "option '--version' doesn't allow an argument". */
-static void test_bug_missing_argument_message(void **st)
+static void test_regr_missing_argument_message(void **st)
 {
     (void)st;
     usage_error("tcpflow: option requires an argument -- 'r'\n", "-r", NULL);
@@ -1064,16 +1063,11 @@ int main(void)
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_scanner_info),
         cmocka_unit_test(test_usage_errors),
-    };
-    /* BUG: known bugs, see the comments above each test; kept out of the suite. */
-    const struct CMUnitTest bug_tests[] = {
-        cmocka_unit_test(test_bug_options_after_expression),
-        cmocka_unit_test(test_bug_negative_after_space),
-        cmocka_unit_test(test_bug_tdelta_overflow),
-        cmocka_unit_test(test_bug_missing_argument_message),
+        cmocka_unit_test(test_regr_options_after_expression),
+        cmocka_unit_test(test_regr_negative_after_space),
+        cmocka_unit_test(test_regr_tdelta_overflow),
+        cmocka_unit_test(test_regr_missing_argument_message),
     };
     int r = cmocka_run_group_tests(tests, NULL, NULL);
-    if (getenv("TCPFLOW_BUG_TESTS"))
-        r += cmocka_run_group_tests_name("options known bugs", bug_tests, NULL, NULL);
     return r;
 }
