@@ -3,6 +3,7 @@
 #include "capture.h"
 #include "datalink.h"
 #include "options.h"
+#include "privs.h"
 #include "report/dfxml.h"
 #include "sink_console.h"
 #include "tcpflow.h"
@@ -189,10 +190,11 @@ static int run_input(struct tcpflow *t, struct capture *c, bool show_progress)
     return rc;
 }
 
-static int prepare_outdir(const char *dir)
+static int prepare_outdir(const char *dir, bool *created)
 {
     if (!dir || !*dir) dir = ".";
     struct stat st;
+    *created = false;
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
             log_error("outdir is not a directory: %s", dir);
@@ -201,6 +203,8 @@ static int prepare_outdir(const char *dir)
     } else if (mkdir(dir, 0777) < 0) {
         log_error("cannot create %s: %s", dir, strerror(errno));
         return -1;
+    } else {
+        *created = true;
     }
     /* every flow file would fail: say so once, before anything is done
      * (access() also sees a read-only file system when root) */
@@ -344,6 +348,25 @@ static void warn_many_files(const struct options *o, uint64_t flows)
             "***\n", n, dir);
 }
 
+/* -U: give up root once the first capture is open (1.6.1's message), and
+ * make sure the user can write where the flow files go. */
+static bool drop_now(struct privs *pv, const struct options *o)
+{
+    char e[700];
+    if (!pv->wanted || pv->dropped) return true;
+    if (!privs_drop(pv, e, sizeof e)) {
+        log_error("%s", e);
+        return false;
+    }
+    fprintf(stderr, "dropped privs to %s\n", pv->user);
+    const char *dir = o->outdir && *o->outdir ? o->outdir : ".";
+    if (o->store_files && faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0) {
+        log_error("cannot write to %s as %s: %s", dir, pv->user, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -354,10 +377,26 @@ int main(int argc, char **argv)
     case OPT_EXIT_ERR: options_release(&o); return 1;
     case OPT_EXIT_USAGE: options_release(&o); return 2;
     }
+    struct privs pv;
+    {
+        char perr[600];
+        if (!privs_lookup(&pv, o.user, o.chroot, perr, sizeof perr)) {
+            log_error("%s", perr);
+            options_release(&o);
+            return 1;
+        }
+    }
     /* the output directory also holds the default report.xml (-FX included) */
-    if ((o.store_files || (o.enable_report && !o.console && !o.report)) && prepare_outdir(o.outdir) < 0) {
-        options_release(&o);
-        return 1;
+    if (o.store_files || (o.enable_report && !o.console && !o.report)) {
+        char *od = privs_path(&pv, o.outdir);       /* inside the -z directory */
+        bool created;
+        int r = prepare_outdir(od, &created);
+        if (r == 0 && created) privs_chown(&pv, od);  /* -U: the user writes there */
+        free(od);
+        if (r < 0) {
+            options_release(&o);
+            return 1;
+        }
     }
     devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     struct sigaction sa;
@@ -393,7 +432,9 @@ int main(int argc, char **argv)
     struct timespec t0;
     clock_gettime(CLOCK_REALTIME, &t0);
     if (o.enable_report && !o.console) {
-        char *path = report_path(&o);
+        char *path0 = report_path(&o);
+        char *path = path0 ? privs_path(&pv, path0) : NULL;     /* -z: inside the chroot */
+        free(path0);
         struct dfxml_pair *cfg = calloc(o.nsettings + 1, sizeof *cfg);
         for (size_t i = 0; cfg && i < o.nsettings; i++) {
             char *eq = strchr(o.settings[i], '=');
@@ -421,6 +462,7 @@ int main(int argc, char **argv)
             rep.x = path ? dfxml_open(path, &run, err, sizeof err) : NULL;
         }
         if (rep.x) {
+            privs_chown(&pv, path);             /* -U: as 1.6.1 */
             report_reserve_open(&rep, path);
             crash_report = rep.x;
             catch_fatal_signals();
@@ -451,7 +493,8 @@ int main(int argc, char **argv)
         } else {
             log_error("listening on %s", capture_name(c));
             live_cap = c;
-            rc |= run_input(t, c, false);
+            if (!drop_now(&pv, &o)) rc = 1;
+            else rc |= run_input(t, c, false);
             live_cap = NULL;
             capture_close(c);
             if (got_signal) log_error("terminating orderly");
@@ -465,6 +508,11 @@ int main(int argc, char **argv)
             rc = 1;
             if (strstr(err, "filter")) break;      /* a bad expression fails every input */
             continue;
+        }
+        if (!drop_now(&pv, &o)) {               /* never go on as root */
+            rc = 1;
+            capture_close(c);
+            break;
         }
         live_cap = c;
         if (got_signal) capture_breakloop(c);
