@@ -234,11 +234,14 @@ struct report_ctx {
 /* true if there is room for one more fileobject and the trailer. */
 static bool report_room(struct report_ctx *r)
 {
-    struct stat st;
-    if (r->rfd < 0 || fstat(r->rfd, &st) < 0) return true;
-    if (st.st_size + REPORT_ROOM <= r->reserved_end) return true;
-    if (fallocate(r->rfd, FALLOC_FL_KEEP_SIZE, st.st_size, REPORT_RESERVE) == 0) {
-        r->reserved_end = st.st_size + REPORT_RESERVE;
+    if (r->rfd < 0) return true;
+    /* the report's length with what the writer still holds: no syscall
+     * per fileobject, and the reserve covers the unflushed batch too */
+    int64_t size = r->x ? dfxml_offset(r->x) : -1;
+    if (size < 0) return true;
+    if (size + REPORT_ROOM <= r->reserved_end) return true;
+    if (fallocate(r->rfd, FALLOC_FL_KEEP_SIZE, size, REPORT_RESERVE) == 0) {
+        r->reserved_end = size + REPORT_RESERVE;
         return true;
     }
     if (errno != ENOSPC && errno != EDQUOT) {  /* not supported here: no reserve at all */
@@ -246,7 +249,7 @@ static bool report_room(struct report_ctx *r)
         r->rfd = -1;
         return true;
     }
-    return st.st_size + REPORT_ROOM <= r->reserved_end;
+    return size + REPORT_ROOM <= r->reserved_end;
 }
 
 static void report_reserve_open(struct report_ctx *r, const char *path)

@@ -81,7 +81,7 @@ struct dfxml *dfxml_open(const char *path, const struct dfxml_run *run,
 struct dfxml *dfxml_open_fd(int fd, int own_fd, const struct dfxml_run *run,
                             char *err, size_t errlen);
 
-/* Append one <fileobject> for fs (borrowed) and flush it.  scanner_xml, when
+/* Append one <fileobject> for fs (borrowed); flushed in batches.  scanner_xml, when
  * not NULL, is a fragment put at the end of the fileobject; it is checked to
  * be well-formed (and namespace-well-formed) and, if it is not, written as
  * escaped text inside <invalid_scanner_xml> instead (the call still returns
@@ -93,8 +93,22 @@ int dfxml_fileobject(struct dfxml *x, const struct flow_summary *fs,
 /* The last error message, or "" if none.  Valid until the next call. */
 const char *dfxml_error(const struct dfxml *x);
 
-/* Number of fileobjects fully written and flushed so far. */
+/* Number of fileobjects written so far (they reach the file in batches of
+ * about 64 KiB, and all of them by dfxml_close()). */
 uint64_t dfxml_count(const struct dfxml *x);
+
+/* Write out what the writer holds (fileobjects are flushed in batches of
+ * 64 KiB or once a second); 0, or -1 on an I/O error. */
+int dfxml_flush(struct dfxml *x);
+
+/* Plain fileobjects (every string needs no escaping) are laid out in one
+ * piece and given to the writer raw (the default, on), or, off, built
+ * element by element like the others: the same bytes (test_dfxml). */
+void dfxml_set_raw(struct dfxml *x, int on);
+
+/* The report's length once everything written so far is flushed; -1 after
+ * a failure. */
+int64_t dfxml_offset(const struct dfxml *x);
 
 /* Write the trailer (<summary>, totals, <counters>, <rusage>, <run_status>),
  * close every open element, close the file and free x.  Usable after any

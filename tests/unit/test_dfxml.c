@@ -466,6 +466,7 @@ static void full_midway(long room, int want_trailer)
     struct flow_summary fs = flow_v4();
     assert_int_equal(dfxml_fileobject(x, &fs, NULL), 0);
     assert_int_equal(dfxml_fileobject(x, &fs, NULL), 0);
+    assert_int_equal(dfxml_flush(x), 0);        /* batches: make them reach the file */
     off_t safe = fsize(path);
 
     struct rlimit old, lim;
@@ -534,6 +535,7 @@ static void test_close_on_signal(void **state)
     assert_non_null(x);
     struct flow_summary fs = flow_v4();
     assert_int_equal(dfxml_fileobject(x, &fs, NULL), 0);
+    assert_int_equal(dfxml_flush(x), 0);
     /* half a fileobject reached the file when the crash came */
     assert_int_equal(write(fd, "  <fileobject>\n    <filen", 25), 25);
     assert_int_equal(dfxml_close_on_signal(x, 11), 0);
@@ -561,6 +563,7 @@ static void test_pipe(void **state)
     assert_non_null(x);
     struct flow_summary fs = flow_v4();
     assert_int_equal(dfxml_fileobject(x, &fs, NULL), 0);
+    assert_int_equal(dfxml_flush(x), 0);
     assert_int_equal(dfxml_close_on_signal(x, 6), 0);
     assert_int_equal(dfxml_close(x, NULL, err, sizeof err), 0);
     close(p[1]);
@@ -573,6 +576,69 @@ static void test_pipe(void **state)
     check_str(doc, "/dfxml/run_status", "killed by signal 6");
     check_num(doc, "count(/dfxml/fileobject)", 1);
     xmlFreeDoc(doc);
+}
+
+/* Plain fileobjects go to the writer in one raw piece: the bytes must be
+ * exactly those of the element-by-element path, for every shape of flow,
+ * and with raw and non-raw fileobjects mixed (indentation state). */
+static char *report_with(int raw, off_t *len)
+{
+    char err[256] = "";
+    struct dfxml_run run = base_run();
+    struct dfxml *x = dfxml_open(path, &run, err, sizeof err);
+    assert_non_null(x);
+    dfxml_set_raw(x, raw);
+    struct flow_summary a = flow_v4();
+    struct flow_summary b = flow_v4();            /* IPv6, VLAN, no MAC, hashes, gaps */
+    b.family = 6;
+    memset(b.src, 0, 16); b.src[0] = 0xfd; b.src[15] = 1;
+    memset(b.dst, 0, 16); b.dst[0] = 0xfd; b.dst[15] = 2;
+    b.has_mac = false; b.has_vlan = true; b.vlan = 7; b.gap_bytes = 9; b.stored = 3;
+    b.out_of_order = 2; b.violations = 1; b.caplen = 300; b.complete = false; b.end = FLOW_END_RST;
+    b.has_md5 = b.has_sha256 = true;
+    memset(b.md5, 0xab, 16); memset(b.sha256, 0x5c, 32);
+    struct flow_summary c = flow_v4();            /* needs escaping: always the writer */
+    c.filename = "out/a&b<c>'d\e";
+    struct flow_summary d = flow_v4();            /* no file; a MAC of zeros is left out */
+    d.filename = NULL;
+    memset(d.mac_src, 0, 6);
+    d.start_us = -1500000;                        /* before 1970 */
+    struct flow_summary e = flow_v4();            /* not UTF-8: escaped='1' */
+    e.filename = "out/\xffÿ";
+    const struct flow_summary *seq[] = { &a, &b, &c, &a, &d, &e, &b, &a };
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++)
+        assert_int_equal(dfxml_fileobject(x, seq[i], NULL), 0);
+    assert_int_equal(dfxml_fileobject(x, &a, "<x y='1'/>"), 0);   /* a scanner fragment */
+    assert_int_equal(dfxml_fileobject(x, &a, NULL), 0);
+    struct dfxml_end end = { .status = "complete" };
+    assert_int_equal(dfxml_close(x, &end, err, sizeof err), 0);
+    xmllint_ok(path);
+    size_t n;
+    char *t = slurp(path, &n);
+    assert_non_null(t);
+    char *cut = strstr(t, "  <summary");            /* the trailer has times */
+    assert_non_null(cut);
+    *cut = 0;
+    *len = (off_t)(cut - t);
+    return t;
+}
+
+static void test_raw_same_bytes(void **state)
+{
+    (void)state;
+    off_t l1, l2;
+    char *slow = report_with(0, &l1);
+    char *fast = report_with(1, &l2);
+    /* the header has the wall-clock start: compare from the first fileobject */
+    char *s1 = strstr(slow, "  <fileobject>"), *s2 = strstr(fast, "  <fileobject>");
+    assert_non_null(s1);
+    assert_non_null(s2);
+    assert_string_equal(s1, s2);
+    assert_non_null(strstr(s1, "src_ipn='fd00::1'"));
+    assert_non_null(strstr(s1, "escaped='1'"));
+    assert_non_null(strstr(s1, "a&amp;b&lt;c&gt;"));
+    free(slow);
+    free(fast);
 }
 
 /* No fileobjects, no config, NULL end: still a complete document. */
@@ -606,6 +672,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_close_on_signal, setup, teardown),
         cmocka_unit_test(test_pipe),
         cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_same_bytes, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     xmlCleanupParser();
