@@ -94,7 +94,7 @@ static const char usage_settings[] =
 "   -S tcp_overlap=first    Overlapping retransmissions: first (stored bytes win) or last (1.6.1)\n"
 "   -S max_flows=0    Open flows kept at most; 0 = no limit (idle ones are closed first)\n"
 "   -S closed_linger=300    Seconds a closed flow is remembered for late retransmissions\n"
-"   -S max_closed=8192    Closed flows remembered at most\n"
+"   -S max_closed=4096    Closed flows remembered at most\n"
 "   -S write_buffer_memcap=67108864    Bytes of flow data buffered in memory at most\n"
 "   -S frag_timeout=60    Seconds an incomplete fragmented IP datagram is kept\n"
 "   -S frag_policy=first    Fragment overlaps: first, last, bsd, linux, windows, solaris\n"
@@ -272,7 +272,7 @@ static void defaults(struct options *o)
     o->frag_policy = "first";
     o->max_buffered = 64u << 20;
     o->closed_linger_us = 300ull * 1000000;
-    o->max_closed = 8192;
+    o->max_closed = 4096;
     o->scan_tcpdemux = true;
 }
 

@@ -297,7 +297,7 @@ static void test_defaults(void **st)
     assert_string_equal(o->frag_policy, "first");
     assert_int_equal(o->max_buffered, 67108864);
     assert_int_equal(o->closed_linger_us, 300ull * 1000000);
-    assert_int_equal(o->max_closed, 8192);
+    assert_int_equal(o->max_closed, 4096);
     assert_int_equal(o->max_flows, 0);
     assert_false(o->scan_http);
     assert_false(o->scan_md5);
