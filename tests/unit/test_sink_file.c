@@ -1064,6 +1064,17 @@ static void test_digest_in_order(void **st)
     h_done(&h);
 }
 
+/* Close f; its digest must be refused (read back instead), the n-th time. */
+static void close_expect_reread(struct h *h, struct flow *f, uint64_t n)
+{
+    uint8_t md5[16], sha[32];
+    assert_int_equal(sink_file_close(h->s, f), 0);
+    assert_false(sink_file_digest(h->s, f, md5, sha));
+    assert_int_equal(h->ctr.n[C_OUT_HASH_REREAD], n);
+    sink_file_release(h->s, f);
+    free(f);
+}
+
 static void test_digest_out_of_order(void **st)
 {
     (void)st;
@@ -1071,53 +1082,32 @@ static void test_digest_out_of_order(void **st)
     h_init(&h);
     h.cfg.digest = true;
     h_start(&h);
-    uint8_t md5[16], sha[32];
     /* reordered */
     struct flow *f = mkflow(1);
     ws(&h, f, 3, "def");
     ws(&h, f, 0, "abc");
-    assert_int_equal(sink_file_close(h.s, f), 0);
-    assert_false(sink_file_digest(h.s, f, md5, sha));
-    assert_int_equal(h.ctr.n[C_OUT_HASH_REREAD], 1);
-    sink_file_release(h.s, f);
-    free(f);
+    close_expect_reread(&h, f, 1);
     file_str(&h, "010.000.000.001.00001-010.000.000.002.00080", "abcdef");
     /* a hole */
     f = mkflow(2);
     ws(&h, f, 0, "abc");
     ws(&h, f, 5, "f");
-    assert_int_equal(sink_file_close(h.s, f), 0);
-    assert_false(sink_file_digest(h.s, f, md5, sha));
-    assert_int_equal(h.ctr.n[C_OUT_HASH_REREAD], 2);
-    sink_file_release(h.s, f);
-    free(f);
+    close_expect_reread(&h, f, 2);
     /* a rewrite of stored bytes */
     f = mkflow(3);
     ws(&h, f, 0, "abcdef");
     ws(&h, f, 2, "CD");
-    assert_int_equal(sink_file_close(h.s, f), 0);
-    assert_false(sink_file_digest(h.s, f, md5, sha));
-    assert_int_equal(h.ctr.n[C_OUT_HASH_REREAD], 3);
-    sink_file_release(h.s, f);
-    free(f);
+    close_expect_reread(&h, f, 3);
     /* not starting at 0 */
     f = mkflow(4);
     ws(&h, f, 1, "bc");
-    assert_int_equal(sink_file_close(h.s, f), 0);
-    assert_false(sink_file_digest(h.s, f, md5, sha));
-    assert_int_equal(h.ctr.n[C_OUT_HASH_REREAD], 4);
-    sink_file_release(h.s, f);
-    free(f);
+    close_expect_reread(&h, f, 4);
     /* moved by a prepend */
     f = mkflow(5);
     ws(&h, f, 0, "world");
     assert_int_equal(sink_file_prepend(h.s, f, 6), 0);
     ws(&h, f, 0, "hello ");
-    assert_int_equal(sink_file_close(h.s, f), 0);
-    assert_false(sink_file_digest(h.s, f, md5, sha));
-    assert_int_equal(h.ctr.n[C_OUT_HASH_REREAD], 5);
-    sink_file_release(h.s, f);
-    free(f);
+    close_expect_reread(&h, f, 5);
     h_done(&h);
 }
 
