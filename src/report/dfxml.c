@@ -883,7 +883,7 @@ int dfxml_fileobject(struct dfxml *x, const struct flow_summary *fs, const char 
     struct attrs a;
     tcpflow_attrs(fs, &a);
     char raw[4096];
-    size_t nraw = !x->no_raw && !scanner_xml ? fileobject_raw(fs, &a, raw, sizeof raw) : 0;
+    size_t nraw = !x->no_raw && (!scanner_xml || !*scanner_xml) ? fileobject_raw(fs, &a, raw, sizeof raw) : 0;
     if (nraw) {
         if (xmlTextWriterWriteRawLen(x->w, BAD_CAST raw, (int)nraw) < 0)
             fail(x);
