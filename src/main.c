@@ -456,14 +456,10 @@ int main(int argc, char **argv)
             .config = cfg, .n_config = cfg ? o.nsettings : 0,
         };
         if (path) log_debug(1, "reportfilename: %s", path);
-        struct stat lst;
-        if (path && !o.report && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
-            /* planted in the output directory: never write through it */
-            snprintf(err, sizeof err, "%s: is a symbolic link, not writing the report through it", path);
-            rep.x = NULL;
-        } else {
-            rep.x = path ? dfxml_open(path, &run, err, sizeof err) : NULL;
-        }
+        /* the default report.xml: a symlink planted in the output directory
+         * is never written through (O_NOFOLLOW, no check-then-open race);
+         * -X names a path of the user's choice, followed as 1.6.1 does */
+        rep.x = path ? dfxml_open_path(path, !o.report, &run, err, sizeof err) : NULL;
         if (rep.x) {
             privs_chown(&pv, path);             /* -U: as 1.6.1 */
             report_reserve_open(&rep, path);

@@ -664,9 +664,17 @@ struct dfxml *dfxml_open_fd(int fd, int own_fd, const struct dfxml_run *run,
 
 struct dfxml *dfxml_open(const char *path, const struct dfxml_run *run, char *err, size_t errlen)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    return dfxml_open_path(path, 0, run, err, errlen);
+}
+
+struct dfxml *dfxml_open_path(const char *path, int nofollow, const struct dfxml_run *run,
+                              char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0), 0666);
     if (fd < 0) {
-        if (err && errlen)
+        if (err && errlen && nofollow && errno == ELOOP)
+            snprintf(err, errlen, "%s: is a symbolic link, not writing the report through it", path);
+        else if (err && errlen)
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }

@@ -75,6 +75,12 @@ struct dfxml_end {
 struct dfxml *dfxml_open(const char *path, const struct dfxml_run *run,
                          char *err, size_t errlen);
 
+/* dfxml_open(), and with nofollow set the last component of path must not be
+ * a symbolic link (O_NOFOLLOW: the default report.xml in an output directory
+ * someone else could write to); the message then says so. */
+struct dfxml *dfxml_open_path(const char *path, int nofollow, const struct dfxml_run *run,
+                              char *err, size_t errlen);
+
 /* Same over an already open descriptor (stdout, a memfd).  The handle owns
  * fd (closes it in dfxml_close) when own_fd is nonzero.  On failure with
  * own_fd set, fd is closed. */
