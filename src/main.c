@@ -10,7 +10,6 @@
 #include "util/log.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -190,6 +189,16 @@ static int run_input(struct tcpflow *t, struct capture *c, bool show_progress)
     return rc;
 }
 
+/* Every flow file would fail: say so once, before anything is done
+ * (access() also sees a read-only file system when root).  user: after -U. */
+static bool outdir_writable(const char *dir, const char *user)
+{
+    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) == 0) return true;
+    if (user) log_error("cannot write to %s as %s: %s", dir, user, strerror(errno));
+    else log_error("cannot write to %s: %s", dir, strerror(errno));
+    return false;
+}
+
 static int prepare_outdir(const char *dir, bool *created)
 {
     if (!dir || !*dir) dir = ".";
@@ -206,13 +215,7 @@ static int prepare_outdir(const char *dir, bool *created)
     } else {
         *created = true;
     }
-    /* every flow file would fail: say so once, before anything is done
-     * (access() also sees a read-only file system when root) */
-    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0) {
-        log_error("cannot write to %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return outdir_writable(dir, NULL) ? 0 : -1;
 }
 
 /* Room kept for the end of the report when the disk fills up: space past
@@ -225,7 +228,6 @@ static int prepare_outdir(const char *dir, bool *created)
 
 struct report_ctx {
     struct dfxml *x;
-    bool hash;
     int rfd;                        /* second descriptor of a regular report file, or -1 */
     int64_t reserved_end;           /* allocated up to here */
     uint64_t left_out;              /* fileobjects not written to keep the room */
@@ -279,38 +281,10 @@ static void report_reserve_close(struct report_ctx *r)
     r->rfd = -1;
 }
 
-/* MD5 and SHA-256 of a finished flow file, read back (when its bytes were not
- * written once each, in order: sink_file_digest()). */
-static void hash_file(const char *path, struct flow_summary *fs)
-{
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return;
-    EVP_MD_CTX *m = EVP_MD_CTX_new(), *h = EVP_MD_CTX_new();
-    if (m && h && EVP_DigestInit_ex(m, EVP_md5(), NULL) && EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
-        static unsigned char buf[1 << 16];
-        ssize_t n;
-        while ((n = read(fd, buf, sizeof buf)) > 0) {
-            EVP_DigestUpdate(m, buf, (size_t)n);
-            EVP_DigestUpdate(h, buf, (size_t)n);
-        }
-        if (n == 0) {
-            EVP_DigestFinal_ex(m, fs->md5, NULL);
-            EVP_DigestFinal_ex(h, fs->sha256, NULL);
-            fs->has_md5 = fs->has_sha256 = true;
-        }
-    }
-    EVP_MD_CTX_free(m);
-    EVP_MD_CTX_free(h);
-    close(fd);
-}
-
 static void on_flow_done(void *arg, const struct flow_summary *fs)
 {
     struct report_ctx *r = arg;
     struct flow_summary s = *fs;
-    if (!r->x) return;
-    /* hashed while written when the bytes came in order; else read back */
-    if (r->hash && s.filename && !s.has_md5) hash_file(s.filename, &s);
     if (!report_room(r)) {
         r->left_out++;
         return;
@@ -362,12 +336,7 @@ static bool drop_now(struct privs *pv, const struct options *o)
         return false;
     }
     fprintf(stderr, "dropped privs to %s\n", pv->user);
-    const char *dir = o->outdir && *o->outdir ? o->outdir : ".";
-    if (o->store_files && faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0) {
-        log_error("cannot write to %s as %s: %s", dir, pv->user, strerror(errno));
-        return false;
-    }
-    return true;
+    return !o->store_files || outdir_writable(o->outdir && *o->outdir ? o->outdir : ".", pv->user);
 }
 
 int main(int argc, char **argv)
@@ -431,7 +400,7 @@ int main(int argc, char **argv)
         }
         tcpflow_set_console(t, console);
     }
-    struct report_ctx rep = { NULL, o.md5, -1, 0, 0 };
+    struct report_ctx rep = { NULL, -1, 0, 0 };
     struct timespec t0;
     clock_gettime(CLOCK_REALTIME, &t0);
     if (o.enable_report && !o.console) {
@@ -482,7 +451,7 @@ int main(int argc, char **argv)
         free(cfg);
         free(path);
     }
-    if (rep.x || rep.hash) tcpflow_set_flow_done(t, on_flow_done, &rep);
+    if (rep.x) tcpflow_set_flow_done(t, on_flow_done, &rep);
     bool show_progress = o.progress && isatty(2);
     if (o.ninputs == 0) {
         struct capture *c = capture_open_live(o.iface, o.promisc, o.pbuf_timeout_ms, o.bpf, err, sizeof err);

@@ -36,7 +36,6 @@ static char *prepend(const char *pre, const char *s)
     return r;
 }
 
-/* Replace every occurrence of from by to (codes only, so no overlap issues). */
 bool naming_apply_F(char **tmpl, char letter)
 {
     char *n = NULL;

@@ -194,6 +194,27 @@ static bool parse_bool(const char *v)
     return v[0] == 'Y' || v[0] == 'y' || v[0] == 'T' || v[0] == 't' || v[0] == '1';
 }
 
+/* getopt's complaint (c is ':' or '?'; arg the argument it stopped at), in
+ * glibc's own wording, as 1.6.1 prints it through opterr. */
+static void bad_option(int c, const char *arg)
+{
+    if (!strncmp(arg, "--", 2)) {
+        size_t nl = strcspn(arg, "=");
+        if (c == ':')
+            log_error("option '%.*s' requires an argument", (int)nl, arg);
+        else if (optopt && arg[nl] == '=')
+            log_error("option '%.*s' doesn't allow an argument", (int)nl, arg);
+        else
+            log_error("unrecognized option '%s'", arg);
+    } else if (c == ':') {
+        log_error("option requires an argument -- '%c'", optopt);
+    } else if (optopt && optopt != '?') {
+        log_error("invalid option -- '%c'", optopt);
+    } else {
+        log_error("unrecognized option '%s'", arg);
+    }
+}
+
 static void add_input(struct options *o, const char *path, bool finish_only)
 {
     o->inputs = xreallocarray(o->inputs, o->ninputs + 1, sizeof o->inputs[0]);
@@ -401,28 +422,10 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
         case '0': o->console_nonl = true; break;
         case ':':                       /* a known option without its argument */
         case '?':
-        default: {
-            /* glibc's own wording (as 1.6.1 prints through opterr) */
-            const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
-            bool lng = arg && !strncmp(arg, "--", 2);
-            if (lng) {
-                size_t nl = strcspn(arg, "=");
-                if (c == ':')
-                    log_error("option '%.*s' requires an argument", (int)nl, arg);
-                else if (optopt && arg[nl] == '=')
-                    log_error("option '%.*s' doesn't allow an argument", (int)nl, arg);
-                else
-                    log_error("unrecognized option '%s'", arg);
-            } else if (c == ':') {
-                log_error("option requires an argument -- '%c'", optopt);
-            } else if (optopt && optopt != '?') {
-                log_error("invalid option -- '%c'", optopt);
-            } else {
-                log_error("unrecognized option '%s'", arg);
-            }
+        default:
+            bad_option(c, optind > 0 && optind <= argc ? argv[optind - 1] : "");
             usage(stderr, 1);
             return OPT_EXIT_USAGE;
-        }
         }
     }
     if (helps) {

@@ -15,7 +15,6 @@ bool privs_lookup(struct privs *p, const char *user, const char *root, char *err
 {
     memset(p, 0, sizeof *p);
     if (!user) return true;
-    errno = 0;
     struct passwd *pw = getpwnam(user);
     if (!pw) {
         snprintf(err, errlen, "Couldn't find user '%s'", user);

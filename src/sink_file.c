@@ -139,13 +139,30 @@ struct fdigest {
     bool broken;                        /* out of order: read the file back */
 };
 
+static void dg_destroy(struct fdigest *d)
+{
+    if (!d) return;
+    EVP_MD_CTX_free(d->md5);
+    EVP_MD_CTX_free(d->sha256);
+    free(d);
+}
+
 static void dg_free(struct fsink *fs)
 {
-    if (!fs->dg) return;
-    EVP_MD_CTX_free(fs->dg->md5);
-    EVP_MD_CTX_free(fs->dg->sha256);
-    free(fs->dg);
+    dg_destroy(fs->dg);
     fs->dg = NULL;
+}
+
+/* A fresh digest state (broken if OpenSSL fails: then nothing is claimed). */
+static struct fdigest *dg_new(void)
+{
+    struct fdigest *d = xcalloc(1, sizeof *d);
+    d->md5 = EVP_MD_CTX_new();
+    d->sha256 = EVP_MD_CTX_new();
+    if (!d->md5 || !d->sha256 || !EVP_DigestInit_ex(d->md5, EVP_md5(), NULL) ||
+        !EVP_DigestInit_ex(d->sha256, EVP_sha256(), NULL))
+        d->broken = true;
+    return d;
 }
 
 /* Feed n bytes written at off.  Anything but the next bytes in order
@@ -153,14 +170,7 @@ static void dg_free(struct fsink *fs)
 static void dg_update(struct sink_file *s, struct fsink *fs, uint64_t off, const uint8_t *p, size_t n)
 {
     if (!s->cfg.digest || n == 0) return;
-    if (!fs->dg) {
-        fs->dg = xcalloc(1, sizeof *fs->dg);
-        fs->dg->md5 = EVP_MD_CTX_new();
-        fs->dg->sha256 = EVP_MD_CTX_new();
-        if (!fs->dg->md5 || !fs->dg->sha256 || !EVP_DigestInit_ex(fs->dg->md5, EVP_md5(), NULL) ||
-            !EVP_DigestInit_ex(fs->dg->sha256, EVP_sha256(), NULL))
-            fs->dg->broken = true;
-    }
+    if (!fs->dg) fs->dg = dg_new();
     struct fdigest *d = fs->dg;
     if (d->broken) return;
     if (off != d->upto || !EVP_DigestUpdate(d->md5, p, n) || !EVP_DigestUpdate(d->sha256, p, n)) {
@@ -170,20 +180,52 @@ static void dg_update(struct sink_file *s, struct fsink *fs, uint64_t off, const
     d->upto += n;
 }
 
+static int open_in_outdir(const struct sink_file *s, const char *path, int flags);
+
+/* Hash the file as it is on disk into a fresh state (NULL: cannot open it). */
+static struct fdigest *dg_reread(const struct sink_file *s, const char *path)
+{
+    int fd = open_in_outdir(s, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct fdigest *d = dg_new();
+    static uint8_t buf[1 << 16];
+    ssize_t n;
+    while (!d->broken && (n = read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || !EVP_DigestUpdate(d->md5, buf, (size_t)n) || !EVP_DigestUpdate(d->sha256, buf, (size_t)n))
+            d->broken = true;
+    }
+    close(fd);
+    return d;
+}
+
+static bool dg_final(struct fdigest *d, uint8_t md5[16], uint8_t sha256[32])
+{
+    return d && !d->broken && EVP_DigestFinal_ex(d->md5, md5, NULL) &&
+           EVP_DigestFinal_ex(d->sha256, sha256, NULL);
+}
+
 bool sink_file_digest(struct sink_file *s, struct flow *f, uint8_t md5[16], uint8_t sha256[32])
 {
     struct fsink *fs = &f->fs;
-    struct fdigest *d = fs->dg;
     bool ok = false;
     if (s->cfg.digest && fs->path && !fs->failed) {
         if (fs->blen) flush(s, f);
-        if (d && !d->broken && !fs->failed && d->upto == fs->stored &&
-            EVP_DigestFinal_ex(d->md5, md5, NULL) && EVP_DigestFinal_ex(d->sha256, sha256, NULL))
+        struct fdigest *d = fs->dg;
+        if (d && !fs->failed && d->upto == fs->stored && dg_final(d, md5, sha256))
             ok = true;
         else
             s->ctr->n[C_OUT_HASH_REREAD]++;
     }
     dg_free(fs);
+    return ok;
+}
+
+bool sink_file_hash_file(struct sink_file *s, const char *path, uint8_t md5[16], uint8_t sha256[32])
+{
+    struct fdigest *d = dg_reread(s, path);
+    bool ok = dg_final(d, md5, sha256);
+    dg_destroy(d);
     return ok;
 }
 static int write_at(struct sink_file *s, struct flow *f, uint64_t off, const uint8_t *p, size_t n);

@@ -50,8 +50,14 @@ int sink_file_close(struct sink_file *s, struct flow *f);
 /* -FM: when every byte of f's file was written once, in order, from offset
  * 0 (the common case), its MD5 and SHA-256, computed while writing: true.
  * false when the file must be read back to hash it (data arrived out of
- * order, was rewritten or moved, or hashing is off).  Consumes the state. */
+ * order, was rewritten or moved; counted) or hashing is off.  Consumes the
+ * state. */
 bool sink_file_digest(struct sink_file *s, struct flow *f, uint8_t md5[16], uint8_t sha256[32]);
+
+/* The MD5 and SHA-256 of the flow file at path, read back (the fallback of
+ * sink_file_digest; no symlink followed under the output directory).  false
+ * if it cannot be read. */
+bool sink_file_hash_file(struct sink_file *s, const char *path, uint8_t md5[16], uint8_t sha256[32]);
 
 /* Free the flow's sink state (path, buffer); the flow must be closed. */
 void sink_file_release(struct sink_file *s, struct flow *f);

@@ -114,7 +114,7 @@ struct tcpflow *tcpflow_new(const struct options *o)
             .outdir = o->outdir, .tmpl = o->tmpl, .max_bytes = o->max_bytes,
             .max_fds = o->max_fds > 0 ? o->max_fds : sink_file_default_max_fds(),
             .max_buffered = o->max_buffered, .tdelta_us = o->tdelta_us, .findx = o->findx,
-            .digest = o->md5,
+            .digest = o->md5 && o->enable_report && !o->console,   /* only the report shows them */
         };
         if (o->findx && sc.max_fds > 1) sc.max_fds /= 2;
         t->sink = sink_file_new(&sc, &t->ctr);
@@ -206,7 +206,10 @@ static void flow_release(struct tcpflow *t, struct flow *f)
     if (t->done_fn) {
         struct flow_summary s;
         summarize(t, f, &s);
-        if (t->sink && sink_file_digest(t->sink, f, s.md5, s.sha256))
+        /* -FM: hashed while written when the bytes came in order, else read back */
+        if (t->sink && t->o->md5 && s.filename &&
+            (sink_file_digest(t->sink, f, s.md5, s.sha256) ||
+             sink_file_hash_file(t->sink, s.filename, s.md5, s.sha256)))
             s.has_md5 = s.has_sha256 = true;
         t->done_fn(t->done_arg, &s);
     }

@@ -683,15 +683,22 @@ struct dfxml *dfxml_open_path(const char *path, int nofollow, const struct dfxml
 
 /* ---- fileobjects ----------------------------------------------------- */
 
-static void w_hash(struct dfxml *x, const char *type, const uint8_t *h, size_t n)
+/* n <= 32 bytes of a digest in lower-case hex into b[2n+1]; returns b. */
+static char *hexstr(char *b, const uint8_t *h, size_t n)
 {
-    char b[65];
     static const char hex[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
         b[2 * i] = hex[h[i] >> 4];
         b[2 * i + 1] = hex[h[i] & 15];
     }
     b[2 * n] = 0;
+    return b;
+}
+
+static void w_hash(struct dfxml *x, const char *type, const uint8_t *h, size_t n)
+{
+    char b[65];
+    hexstr(b, h, n);
     w_start(x, "hashdigest");
     w_attr(x, "type", type);
     w_text(x, b);
@@ -858,21 +865,15 @@ static size_t fileobject_raw(const struct flow_summary *fs, const struct attrs *
         sb_put(&b, "'");
     }
     sb_put(&b, "/>\n");
-    static const char hex[] = "0123456789abcdef";
-    const uint8_t *h[2] = { fs->has_md5 ? fs->md5 : NULL, fs->has_sha256 ? fs->sha256 : NULL };
-    const size_t hl[2] = { sizeof fs->md5, sizeof fs->sha256 };
-    const char *ht[2] = { "    <hashdigest type='MD5'>", "    <hashdigest type='SHA256'>" };
-    for (int k = 0; k < 2; k++) {
-        if (!h[k])
-            continue;
-        char d[65];
-        for (size_t i = 0; i < hl[k]; i++) {
-            d[2 * i] = hex[h[k][i] >> 4];
-            d[2 * i + 1] = hex[h[k][i] & 15];
-        }
-        d[2 * hl[k]] = 0;
-        sb_put(&b, ht[k]);
-        sb_put(&b, d);
+    char d[65];
+    if (fs->has_md5) {
+        sb_put(&b, "    <hashdigest type='MD5'>");
+        sb_put(&b, hexstr(d, fs->md5, sizeof fs->md5));
+        sb_put(&b, "</hashdigest>\n");
+    }
+    if (fs->has_sha256) {
+        sb_put(&b, "    <hashdigest type='SHA256'>");
+        sb_put(&b, hexstr(d, fs->sha256, sizeof fs->sha256));
         sb_put(&b, "</hashdigest>\n");
     }
     sb_put(&b, "  </fileobject>\n");
