@@ -7,6 +7,7 @@
 # keeps records of concurrent runs on one pipe intact.
 . "$(dirname "$0")/lib.sh"
 need_oracle
+[ -d "$CORPUS" ] || skip "no corpus at $CORPUS"
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$tmp" || exit 1                      # 1.6.1 writes report.xml into the cwd
 T=$TCPFLOW
