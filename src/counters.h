@@ -41,6 +41,7 @@
     X(FRAG_TOO_MANY,         "fragments dropped by the datagram cap") \
     X(FRAG_END_INCOMPLETE,   "fragmented datagrams incomplete at end of input") \
     X(FRAG_STALE,            "stale datagrams dropped when their id was reused") \
+    X(FRAG_STALE_SPLIT,      "fragments of an older datagram set aside when a reuse of its id was detected late") \
     /* TCP (tcp.c) */ \
     X(TCP_TRUNCATED,         "TCP headers cut short") \
     X(TCP_BAD_OFFSET,        "TCP headers with an invalid data offset") \

@@ -38,6 +38,7 @@ struct piece {
     uint32_t off, len;
     uint32_t skip;                     /* bytes trimmed from the front */
     uint32_t alloc;                    /* bytes allocated in data[] */
+    uint32_t seq;                      /* source's fragment count when its bytes came */
     uint8_t data[];
 };
 
@@ -68,6 +69,7 @@ struct tomb {
 
 struct kframe {
     struct kframe *next;
+    uint32_t seq;                      /* source's fragment count when it came */
     struct defrag_frame f;
     uint8_t data[];
 };
@@ -99,6 +101,13 @@ struct dg {
     uint32_t nrec, recalloc;
     bool rec_over;                     /* more than TOMB_MAX_ENTRIES: no tombstone */
     uint32_t src_seq;                  /* the source's fragment count at our last fragment */
+    /* Late join (see "Stale datagrams" in docs/internals/defrag.md): a fragment
+     * that filled a gap more than MAX_DIST fragments of the source after the
+     * datagram's previous one.  What came before it is an older generation. */
+    bool late;
+    uint32_t gen_seq;                  /* src count of the latest late join */
+    uint32_t gen_nfrags;               /* nfrags before it */
+    uint32_t end_seq;                  /* src count of the fragment that fixed the end */
     size_t cost;                       /* bytes charged to defrag_held_bytes */
     struct kframe *frames, **frames_tail;
 };
@@ -556,7 +565,7 @@ static void rec_add(struct defrag *d, struct dg *g, const struct frec *r)
 static size_t piece_cost(uint32_t alloc) { return sizeof(struct piece) + alloc; }
 
 static struct piece *piece_new(struct defrag *d, struct dg *g, uint32_t off,
-                               const uint8_t *src, uint32_t len)
+                               const uint8_t *src, uint32_t len, uint32_t seq)
 {
     struct piece *p = xmalloc(sizeof *p + len);
     p->prev = p->next = NULL;
@@ -564,6 +573,7 @@ static struct piece *piece_new(struct defrag *d, struct dg *g, uint32_t off,
     p->len = len;
     p->skip = 0;
     p->alloc = len;
+    p->seq = seq;
     memcpy(p->data, src, len);
     g->cost += piece_cost(len);
     d->held += piece_cost(len);
@@ -665,7 +675,8 @@ static void survey(const struct dg *g, enum defrag_policy pol, uint32_t s, uint3
 
 /* Place the new fragment [s,e) (bytes src) into g under the policy.
  * Returns true when it supplied byte 0. */
-static bool apply(struct defrag *d, struct dg *g, uint32_t s, uint32_t e, const uint8_t *src)
+static bool apply(struct defrag *d, struct dg *g, uint32_t s, uint32_t e, const uint8_t *src,
+                  uint32_t seq)
 {
     enum defrag_policy pol = d->cfg.policy;
     struct piece *q = piece_before(g, s);
@@ -689,7 +700,7 @@ static bool apply(struct defrag *d, struct dg *g, uint32_t s, uint32_t e, const 
                 g->held -= pe - s;
                 p->len = s - po;
             } else {                           /* new inside p: split */
-                struct piece *t = piece_new(d, g, e, pdata(p) + (e - po), pe - e);
+                struct piece *t = piece_new(d, g, e, pdata(p) + (e - po), pe - e, p->seq);
                 g->held -= e - s;
                 p->len = s - po;
                 piece_link(g, p, t);
@@ -707,7 +718,7 @@ static bool apply(struct defrag *d, struct dg *g, uint32_t s, uint32_t e, const 
         struct piece *nx = after ? after->next : g->head;
         uint32_t gap_end = (nx && nx->off < e) ? nx->off : e;
         if (gap_end > cur) {
-            struct piece *np = piece_new(d, g, cur, src + (cur - s), gap_end - cur);
+            struct piece *np = piece_new(d, g, cur, src + (cur - s), gap_end - cur, seq);
             piece_link(g, after, np);
             g->held += gap_end - cur;
             if (cur == 0)
@@ -754,11 +765,13 @@ static bool make_room(struct defrag *d, struct dg *keep, uint64_t need)
     return true;
 }
 
-static void keep_frame(struct defrag *d, struct dg *g, const struct defrag_frame *f)
+static void keep_frame(struct defrag *d, struct dg *g, const struct defrag_frame *f,
+                       uint32_t seq)
 {
     uint32_t n = f->data ? f->caplen : 0;
     struct kframe *k = xmalloc(sizeof *k + n);
     k->next = NULL;
+    k->seq = seq;
     k->f = *f;
     k->f.caplen = n;
     if (n)
@@ -815,6 +828,101 @@ static void build_output(struct defrag *d, const struct dg *g, size_t *outlen)
         o[g->nh_off] = g->frag_nh;
     }
     *outlen = n;
+}
+
+/* The TCP checksum of a whole datagram o[0..n) built from g: 1 right, 0
+ * wrong, -1 cannot tell (not TCP, no whole TCP header, or IPv6 with
+ * extension headers, where a routing header would change the pseudo-header). */
+static int tcp_checksum_ok(const struct dg *g, const uint8_t *o, size_t n)
+{
+    size_t hl = g->hdrlen;
+    uint32_t sum = 0;
+    if (g->key.family == 4) {
+        if (g->key.proto != 6 || hl < 20)
+            return -1;
+        for (size_t i = 12; i < 20; i += 2)
+            sum += (uint32_t)o[i] << 8 | o[i + 1];
+    } else {
+        if (g->frag_nh != 6 || hl != 40)
+            return -1;
+        for (size_t i = 8; i < 40; i += 2)
+            sum += (uint32_t)o[i] << 8 | o[i + 1];
+    }
+    if (n < hl + 20)
+        return -1;
+    size_t tl = n - hl;
+    sum += 6 + (uint32_t)tl;
+    const uint8_t *t = o + hl;
+    size_t i = 0;
+    for (; i + 1 < tl; i += 2)
+        sum += (uint32_t)t[i] << 8 | t[i + 1];
+    if (i < tl)
+        sum += (uint32_t)t[i] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    return sum == 0xFFFF;
+}
+
+static bool seq_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+
+/* g completed with a wrong TCP checksum after a late join: drop what came
+ * before the late join (an older datagram that used the same id), keep the
+ * newer generation waiting for the rest.  Returns false (and changes
+ * nothing) when there is nothing older to drop. */
+static bool split_generation(struct defrag *d, struct dg *g)
+{
+    bool any = false;
+    for (struct piece *p = g->head; p && !any; p = p->next)
+        any = seq_before(p->seq, g->gen_seq);
+    if (!any)
+        return false;
+    for (struct piece *p = g->head, *next; p; p = next) {
+        next = p->next;
+        if (seq_before(p->seq, g->gen_seq)) {
+            g->held -= p->len;
+            piece_free(d, g, p);
+        }
+    }
+    for (struct kframe **pp = &g->frames, *k; (k = *pp) != NULL;) {
+        if (seq_before(k->seq, g->gen_seq)) {
+            *pp = k->next;
+            if (d->drop_cb)
+                d->drop_cb(d->drop_arg, &k->f);
+            g->cost -= sizeof *k + k->f.caplen;
+            d->held -= sizeof *k + k->f.caplen;
+            free(k);
+        } else {
+            pp = &k->next;
+        }
+    }
+    g->frames_tail = &g->frames;
+    while (*g->frames_tail)
+        g->frames_tail = &(*g->frames_tail)->next;
+    g->nfrags -= g->gen_nfrags;
+    g->gen_nfrags = 0;
+    g->max_end = g->tail ? pend(g->tail) : 0;
+    if (g->end_known && seq_before(g->end_seq, g->gen_seq))
+        g->end_known = false;
+    if (!g->head || g->head->off != 0) {
+        if (g->hdr) {
+            g->cost -= g->hdrlen;
+            d->held -= g->hdrlen;
+            free(g->hdr);
+        }
+        g->hdr = NULL;
+        g->hdrlen = 0;
+    }
+    return true;
+}
+
+/* Does [s,e) share bytes with a piece from before g's late join? */
+static bool overlaps_older(const struct dg *g, uint32_t s, uint32_t e)
+{
+    struct piece *q = piece_before(g, s);
+    for (struct piece *p = q ? q->next : g->head; p && p->off < e; p = p->next)
+        if (seq_before(p->seq, g->gen_seq))
+            return true;
+    return false;
 }
 
 /* ---- entry points ---- */
@@ -963,6 +1071,23 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
         g = NULL;
         memset(&sv, 0, sizeof sv);
     }
+    /* After a late join, a fragment that contradicts what came before it (other
+     * bytes, another end) shows that the older fragments belong to a datagram
+     * that used the id before: they are set aside (see split_generation). */
+    if (g && g->late && ((sv.noverlap && !sv.dup && overlaps_older(g, s, e)) ||
+                         end_conflict(g, e, last)) && !tomb_match(d, &k, h, &r)) {
+        uint32_t before = g->nfrags;
+        if (split_generation(d, g)) {
+            count(d, C_FRAG_STALE_SPLIT, before - g->nfrags);
+            if (!g->head) {
+                dg_drop(d, g, d->drop_cb, d->drop_arg);
+                g = NULL;
+            }
+            memset(&sv, 0, sizeof sv);
+            if (g)
+                survey(g, d->cfg.policy, s, e, ip->l4, &sv);
+        }
+    }
     bool conflict = g && end_conflict(g, e, last);
 
     /* A late duplicate of a fragment of a datagram completed lately: drop it
@@ -992,22 +1117,28 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
     if (!g)
         g = dg_create(d, &k, h);
 
+    if (g->nfrags && !sv.dup && src_now - g->src_seq > MAX_DIST) {
+        g->late = true;                        /* a late join: see split_generation */
+        g->gen_seq = src_now;
+        g->gen_nfrags = g->nfrags;
+    }
     g->nfrags++;
     g->src_seq = src_now;
     if (d->cfg.keep_frames && frame)
-        keep_frame(d, g, frame);
+        keep_frame(d, g, frame, src_now);
     rec_add(d, g, &r);
     if (sv.dup) {
         count(d, C_FRAG_DUPLICATE, 1);
     } else {
         if (sv.noverlap)
             count(d, C_FRAG_OVERLAP, 1);
-        if (apply(d, g, s, e, ip->l4))
+        if (apply(d, g, s, e, ip->l4, src_now))
             set_header(d, g, ip);
     }
     if (last) {
         g->end = e;
         g->end_known = true;
+        g->end_seq = src_now;
     }
     if (!g->end_known || g->held != g->end)
         return false;
@@ -1020,6 +1151,14 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
         return false;
     }
     build_output(d, g, outlen);
+    uint32_t before = g->nfrags;
+    if (g->late && tcp_checksum_ok(g, d->out, *outlen) == 0 && split_generation(d, g)) {
+        count(d, C_FRAG_STALE_SPLIT, before - g->nfrags);
+        *outlen = 0;
+        if (!g->head)
+            dg_drop(d, g, d->drop_cb, d->drop_arg);
+        return false;
+    }
     *out = d->out;
     count(d, C_FRAG_REASSEMBLED, 1);
     struct frec *recs = g->rec;

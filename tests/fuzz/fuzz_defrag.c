@@ -54,6 +54,7 @@ struct mrec {                        /* a fragment, as far as tombstones care */
 struct sdg {                         /* the model of one datagram */
     uint16_t owner[MAXD];            /* 0: byte not held; else fragment number */
     uint8_t data[MAXD];
+    uint32_t bseq[MAXD];             /* source's fragment count when the byte came */
     bool active, end_known;
     uint32_t end, max_end, held, nframes;
     uint8_t hdr[64];
@@ -63,6 +64,10 @@ struct sdg {                         /* the model of one datagram */
     uint32_t nrec;
     bool rec_over;
     uint32_t src_seq;                /* source's fragment count at its last one */
+    uint32_t nfrags;                 /* fragments accepted */
+    bool late;                       /* a late join happened: */
+    uint32_t gen_seq, gen_nfrags;    /* its source count, fragments before it */
+    uint32_t end_seq;                /* source count of the fragment that fixed the end */
 };
 
 static struct mrec tomb[NKEYS][TMAX];   /* per key, oldest first */
@@ -91,6 +96,8 @@ static void sfree(unsigned key)
     g->hdrlen = 0;
     g->nrec = 0;
     g->rec_over = false;
+    g->nfrags = g->gen_nfrags = 0;
+    g->late = false;
     shadow[key] = NULL;
 }
 
@@ -248,6 +255,33 @@ static bool wins(enum defrag_policy pol, uint32_t s, uint32_t e, uint32_t po, ui
     return false;
 }
 
+/* TCP checksum of the datagram o[0..n): 1 right, 0 wrong, -1 not checked
+ * (not TCP, IPv6 extension headers, no whole TCP header). */
+static int tcp_sum(int family, uint8_t proto, const struct sdg *g, const uint8_t *o, size_t n)
+{
+    size_t hl = g->hdrlen;
+    if (family == 4 ? proto != 6 : (g->frag_nh != 6 || hl != 40))
+        return -1;
+    if (n < hl + 20)
+        return -1;
+    uint64_t sum = 6 + (n - hl);
+    for (size_t i = family == 4 ? 12 : 8; i < (family == 4 ? 20u : 40u); i += 2)
+        sum += (uint32_t)o[i] << 8 | o[i + 1];
+    for (size_t i = hl; i < n; i++)
+        sum += (i - hl) % 2 ? o[i] : (uint32_t)o[i] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    return sum == 0xFFFF;
+}
+
+static bool older_in(const struct sdg *g, uint32_t s, uint32_t e)
+{
+    for (uint32_t i = s; i < e && i < g->max_end; i++)
+        if (g->owner[i] && (int32_t)(g->bseq[i] - g->gen_seq) < 0)
+            return true;
+    return false;
+}
+
 struct expect {
     uint64_t n[C__COUNT];
     uint64_t frames;
@@ -260,6 +294,36 @@ static void sdrop(unsigned key, struct expect *ex)
 {
     ex->frames += shadow[key]->nframes;
     sfree(key);
+}
+
+/* Set aside the bytes from before the late join (the caller checked that
+ * there are some); a datagram left with none is dropped. */
+static void split(unsigned key, bool keep, struct expect *ex)
+{
+    struct sdg *g = shadow[key];
+    uint32_t top = 0;
+    for (uint32_t i = 0; i < g->max_end; i++) {
+        if (g->owner[i] && (int32_t)(g->bseq[i] - g->gen_seq) < 0) {
+            g->owner[i] = 0;
+            g->held--;
+        }
+        if (g->owner[i])
+            top = i + 1;
+    }
+    g->max_end = top;
+    if (g->end_known && (int32_t)(g->end_seq - g->gen_seq) < 0)
+        g->end_known = false;
+    if (!g->owner[0])
+        g->hdrlen = 0;
+    ex->n[C_FRAG_STALE_SPLIT] += g->gen_nfrags;
+    if (keep) {
+        ex->frames += g->gen_nfrags;
+        g->nframes -= g->gen_nfrags;
+    }
+    g->nfrags -= g->gen_nfrags;
+    g->gen_nfrags = 0;
+    if (top == 0)
+        sdrop(key, ex);
 }
 
 static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_policy pol,
@@ -300,6 +364,23 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
         g = NULL;
         any = dup = conflict = false;
     }
+    /* after a late join: a contradiction of the older bytes or end sets them aside */
+    if (g && g->late && ((any && !dup && older_in(g, s, e)) || conflict) &&
+        !tomb_has(x->key, &r) && older_in(g, 0, g->max_end)) {
+        split(x->key, keep, ex);
+        g = shadow[x->key];
+        dup = g != NULL;
+        any = false;
+        for (uint32_t i = s; g && i < e; i++) {
+            if (g->owner[i])
+                any = true;
+            if (!g->owner[i] || g->data[i] != ip->l4[i - s])
+                dup = false;
+        }
+        conflict = g && ((!x->more && g->end_known && e != g->end) ||
+                         (!x->more && !g->end_known && g->max_end > e) ||
+                         (x->more && g->end_known && e > g->end));
+    }
     if ((!g || conflict || (any && !dup)) && tomb_has(x->key, &r)) {
         ex->n[C_FRAG_DUPLICATE] = 1;             /* late duplicate */
         ex->frames = keep;
@@ -313,6 +394,12 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
     }
     if (!g)
         g = sget(x->key);
+    if (g->nfrags && !dup && src_now - g->src_seq > 64) {
+        g->late = true;                          /* a late join */
+        g->gen_seq = src_now;
+        g->gen_nfrags = g->nfrags;
+    }
+    g->nfrags++;
     g->src_seq = src_now;
     g->nframes += keep;
     if (!g->rec_over) {
@@ -352,6 +439,7 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
                     g->held++;
                 g->owner[i] = fragno;
                 g->data[i] = ip->l4[i - s];
+                g->bseq[i] = src_now;
             }
         if (s == 0 && g->owner[0] == fragno) {
             memcpy(g->hdr, ip->hdr, ip->hdrlen);
@@ -365,6 +453,7 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
     if (!x->more) {
         g->end_known = true;
         g->end = e;
+        g->end_seq = src_now;
     }
     if (!g->end_known || g->held != g->end)
         return;
@@ -398,6 +487,17 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
         o[4] = (uint8_t)((ex->outlen - 40) >> 8);
         o[5] = (uint8_t)(ex->outlen - 40);
         o[g->nh_off] = g->frag_nh;
+    }
+    /* A late join whose datagram fails the TCP checksum: the bytes that came
+     * before it are set aside, the rest waits. */
+    if (g->late && older_in(g, 0, g->max_end) &&
+        tcp_sum(x->family, x->proto, g, o, ex->outlen) == 0) {
+        free(ex->out);
+        ex->out = NULL;
+        ex->outlen = 0;
+        ex->done = false;
+        split(x->key, keep, ex);
+        return;
     }
     ex->n[C_FRAG_REASSEMBLED] = 1;
     tomb_add(x->key, g);

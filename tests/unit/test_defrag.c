@@ -1128,6 +1128,219 @@ static void test_stale_datagram_reinit(void **state)
     }
 }
 
+/* data[0..n) becomes a TCP segment (20-byte header, pattern payload) whose
+ * checksum is right for the addresses of k. */
+static void tcp_fill(const struct fk *k, uint8_t *p, size_t n, uint32_t seed)
+{
+    fill_pattern(p, n, seed);
+    p[12] = 0x50;
+    p[16] = p[17] = 0;
+    uint32_t sum = 6 + (uint32_t)n;
+    uint8_t a[32];
+    size_t na;
+    if (k->family == 4) {
+        const uint8_t v[8] = { k->src0, 0, 0, 1, 10, 0, 0, 2 };
+        memcpy(a, v, 8);
+        na = 8;
+    } else {
+        memcpy(a, V6SRC, 16);
+        a[0] = k->src0;
+        memcpy(a + 16, V6DST, 16);
+        na = 32;
+    }
+    for (size_t i = 0; i < na; i += 2)
+        sum += (uint32_t)a[i] << 8 | a[i + 1];
+    for (size_t i = 0; i < n; i += 2)
+        sum += (uint32_t)p[i] << 8 | (i + 1 < n ? p[i + 1] : 0);
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    p[16] = (uint8_t)(~sum >> 8);
+    p[17] = (uint8_t)~sum;
+}
+
+/* 100 one-fragment datagrams of other ids from k's source: k's datagram in
+ * progress falls more than 64 fragments behind. */
+static void others_from_source(struct defrag *d, const struct fk *k, int64_t t)
+{
+    uint8_t x[8] = { 0 };
+    for (uint32_t i = 0; i < 100; i++) {
+        struct fk o = *k;
+        o.id = k->id + 0x100 + i;
+        assert_false(add_t(d, &o, 0, true, x, 8, t + i));
+    }
+}
+
+/* Found on real traffic (t_realtraffic_frag, one run in five): datagram A's
+ * first fragment is delayed; before it comes, datagram B of another
+ * connection reuses A's id.  B's first fragment fills A's gap and would
+ * complete a datagram of A's and B's bytes.  Its TCP checksum is wrong, and
+ * B's fragment came long after A's: A's fragments are set aside, B completes
+ * exact from its own three, and A's late first fragment waits alone.  Every
+ * policy, IPv4 and IPv6, with and without kept frames. */
+static void test_reuse_before_delayed_first(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    for (int fam = 4; fam <= 6; fam += 2)
+        for (int pol = 0; pol < 6; pol++)
+            for (int keep = 0; keep < 2; keep++) {
+                struct fk k = fam == 4 ? v4k(0x0472) : v6k(0x0472, false);
+                uint8_t a[3460], b[3460];
+                tcp_fill(&k, a, sizeof a, 11);
+                tcp_fill(&k, b, sizeof b, 12);
+                struct defrag_config cfg;
+                defrag_config_default(&cfg);
+                cfg.policy = POLICIES[pol];
+                cfg.keep_frames = keep;
+                struct counters c;
+                memset(&c, 0, sizeof c);
+                struct defrag *d = defrag_new(&cfg, &c);
+                struct frames fs;
+                memset(&fs, 0, sizeof fs);
+                defrag_set_drop_cb(d, frame_cb, &fs);
+                int64_t t = 1000 * SEC;
+                assert_false(add_cut(d, &k, &cu, 1, a, t));
+                assert_false(add_cut(d, &k, &cu, 2, a, t + 1));
+                others_from_source(d, &k, t + 2);
+                assert_false(add_cut(d, &k, &cu, 0, b, t + 200));   /* not A0 + B1 + B2 */
+                assert_int_equal(c.n[C_FRAG_STALE_SPLIT], 2);
+                assert_int_equal(fs.n, keep ? 2 : 0);                /* A1, A2 */
+                assert_false(add_cut(d, &k, &cu, 1, b, t + 201));
+                assert_true(add_cut(d, &k, &cu, 2, b, t + 202));
+                check_out(&k, b, sizeof b);
+                assert_false(add_cut(d, &k, &cu, 0, a, t + 300));   /* A's late first */
+                assert_int_equal(c.n[C_FRAG_REASSEMBLED], 1);
+                assert_int_equal(c.n[C_FRAG_STALE], 0);
+                defrag_finish(d, frame_cb, &fs);
+                assert_int_equal(c.n[C_FRAG_END_INCOMPLETE], 101);
+                assert_int_equal(fs.n, keep ? 2 + 101 : 0);           /* no frame twice */
+                assert_int_equal(defrag_held_bytes(d), 0);
+                defrag_free(d);
+            }
+}
+
+/* The mirror case: A's first fragment lingers (its others were lost); B,
+ * reusing the id, sends its middle and last fragments first.  They fill A's
+ * gaps: the checksum fails, A's fragment is set aside, and B's first
+ * completes B. */
+static void test_reuse_after_lost_fragments(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    for (int pol = 0; pol < 6; pol++) {
+        struct fk k = v4k(0x0555);
+        uint8_t a[3460], b[3460];
+        tcp_fill(&k, a, sizeof a, 21);
+        tcp_fill(&k, b, sizeof b, 22);
+        struct counters c;
+        struct defrag *d = mk(POLICIES[pol], &c);
+        int64_t t = 1000 * SEC;
+        assert_false(add_cut(d, &k, &cu, 0, a, t));
+        others_from_source(d, &k, t + 1);
+        assert_false(add_cut(d, &k, &cu, 1, b, t + 200));
+        assert_false(add_cut(d, &k, &cu, 2, b, t + 201));
+        assert_int_equal(c.n[C_FRAG_STALE_SPLIT], 1);
+        assert_true(add_cut(d, &k, &cu, 0, b, t + 202));
+        check_out(&k, b, sizeof b);
+        assert_int_equal(defrag_datagrams(d), 100);
+        defrag_free(d);
+    }
+}
+
+/* Found on real traffic too: datagram X keeps only its middle fragment
+ * (first delayed, last lost).  Y reuses the id far later: Y's first joins X
+ * (late), Y's middle contradicts X's middle.  Under "first" X's bytes would
+ * win and Y could never complete right; instead X's fragment is set aside
+ * as soon as the contradiction shows, and Y completes exact.  The same for
+ * an end that contradicts X's: Y's last fragment ends elsewhere. */
+static void test_reuse_contradicts_older(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    const struct cuts cux = { 3, { 0, 1480, 2960 }, 4000 };
+    for (int pol = 0; pol < 6; pol++)
+        for (int endcase = 0; endcase < 2; endcase++) {
+            struct fk k = v4k(0xb915);
+            uint8_t x[4000], y[3460];
+            tcp_fill(&k, x, sizeof x, 51);
+            tcp_fill(&k, y, sizeof y, 52);
+            struct counters c;
+            struct defrag *d = mk(POLICIES[pol], &c);
+            int64_t t = 1000 * SEC;
+            if (endcase)
+                assert_false(add_cut(d, &k, &cux, 2, x, t));   /* X's last: other end */
+            else
+                assert_false(add_cut(d, &k, &cux, 1, x, t));   /* X's middle */
+            others_from_source(d, &k, t + 1);
+            assert_false(add_cut(d, &k, &cu, 0, y, t + 200));  /* late join */
+            assert_int_equal(c.n[C_FRAG_STALE_SPLIT], 0);
+            if (endcase) {
+                assert_false(add_cut(d, &k, &cu, 2, y, t + 201));  /* contradicts X's end */
+                assert_int_equal(c.n[C_FRAG_STALE_SPLIT], 1);
+                assert_true(add_cut(d, &k, &cu, 1, y, t + 202));
+            } else {
+                assert_false(add_cut(d, &k, &cu, 1, y, t + 201));  /* contradicts X's bytes */
+                assert_int_equal(c.n[C_FRAG_STALE_SPLIT], 1);
+                assert_true(add_cut(d, &k, &cu, 2, y, t + 202));
+            }
+            check_out(&k, y, sizeof y);
+            assert_int_equal(c.n[C_FRAG_CONFLICT_LAST], 0);
+            assert_int_equal(c.n[C_FRAG_STALE], 0);
+            defrag_free(d);
+        }
+}
+
+/* What the checksum must not change: a fragment delayed past many others
+ * that completes its own datagram (right checksum) comes out; a wrong
+ * checksum without a late fragment is delivered as before (captures with
+ * rewritten addresses); a late join into a datagram that cannot be checked
+ * (UDP, IPv6 with extension headers) is delivered as before, mixed bytes and
+ * all - the limit of any reassembler keyed by id. */
+static void test_checksum_only_decides_late_joins(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    uint8_t a[3460], b[3460];
+    struct counters c;
+
+    struct fk k = v4k(0x0600);
+    tcp_fill(&k, a, sizeof a, 31);
+    struct defrag *d = mk(DEFRAG_FIRST, &c);
+    assert_false(add_cut(d, &k, &cu, 1, a, 1000 * SEC));
+    assert_false(add_cut(d, &k, &cu, 2, a, 1000 * SEC));
+    others_from_source(d, &k, 1000 * SEC);
+    assert_true(add_cut(d, &k, &cu, 0, a, 1001 * SEC));
+    check_out(&k, a, sizeof a);
+    assert_int_equal(c.n[C_FRAG_STALE_SPLIT], 0);
+    defrag_free(d);
+
+    a[100] ^= 0xFF;                                     /* wrong checksum */
+    d = mk(DEFRAG_FIRST, &c);
+    assert_false(add_cut(d, &k, &cu, 1, a, 1000 * SEC));
+    assert_false(add_cut(d, &k, &cu, 2, a, 1000 * SEC));
+    assert_true(add_cut(d, &k, &cu, 0, a, 1000 * SEC));
+    check_out(&k, a, sizeof a);
+    assert_int_equal(c.n[C_FRAG_STALE_SPLIT], 0);
+    defrag_free(d);
+
+    struct fk ks[2] = { v4k(0x0601), v6k(0x0601, true) };
+    ks[0].proto = 17;
+    for (int i = 0; i < 2; i++) {
+        tcp_fill(&ks[i], a, sizeof a, 41);
+        tcp_fill(&ks[i], b, sizeof b, 42);
+        d = mk(DEFRAG_FIRST, &c);
+        assert_false(add_cut(d, &ks[i], &cu, 1, a, 1000 * SEC));
+        assert_false(add_cut(d, &ks[i], &cu, 2, a, 1000 * SEC));
+        others_from_source(d, &ks[i], 1000 * SEC);
+        assert_true(add_cut(d, &ks[i], &cu, 0, b, 1001 * SEC));
+        size_t hl = ks[i].family == 4 ? 20 : 64;
+        assert_memory_equal(got + hl, b, 1480);
+        assert_memory_equal(got + hl + 1480, a + 1480, 3460 - 1480);
+        assert_int_equal(c.n[C_FRAG_STALE_SPLIT], 0);
+        defrag_free(d);
+    }
+}
+
 /* Without tombstones (tombstone_us = 0) the same sequence corrupts B under
  * "first": the test above can fail. */
 static void test_without_tombstones_corrupts(void **state)
@@ -1557,6 +1770,10 @@ int main(void)
         cmocka_unit_test_teardown(test_million_unmatched, teardown_got),
         cmocka_unit_test_teardown(test_late_duplicate_then_id_reuse, teardown_got),
         cmocka_unit_test_teardown(test_stale_datagram_reinit, teardown_got),
+        cmocka_unit_test_teardown(test_reuse_before_delayed_first, teardown_got),
+        cmocka_unit_test_teardown(test_reuse_after_lost_fragments, teardown_got),
+        cmocka_unit_test_teardown(test_reuse_contradicts_older, teardown_got),
+        cmocka_unit_test_teardown(test_checksum_only_decides_late_joins, teardown_got),
         cmocka_unit_test_teardown(test_without_tombstones_corrupts, teardown_got),
         cmocka_unit_test_teardown(test_late_duplicate_during_reuse, teardown_got),
         cmocka_unit_test_teardown(test_reuse_with_same_fragment, teardown_got),

@@ -17,7 +17,7 @@ Flags:
 Conventions (SPEC): client 10.0.0.1:1234, server 10.0.0.2:80, ISNs 1000/5000,
 first packet at 1000000000.001, 1 ms apart.
 """
-from gen import (Capture, Conn, T0, eth, raw, null, sll, sll2, ppp, chdlc, fname,
+from gen import (Capture, Conn, T0, IP, eth, raw, null, sll, sll2, ppp, chdlc, fname,
                  frag_v4, frag_v6, IPv6ExtHdrHopByHop, IPv6ExtHdrDestOpt, IPOption)
 
 SEC0 = T0 // 1000000
@@ -565,6 +565,58 @@ def all_cases():
     frag_case('frag4_dup', lambda: [(0, 40), (0, 40), (40, 80), (80, N), (80, N)])
     frag_case('frag6_inorder', lambda: [(0, 40), (40, 80), (80, N)], v6=True)
     frag_case('frag6_reversed', lambda: [(80, N), (40, 80), (0, 40)], v6=True)
+
+    # IPv4 id reuse between two connections of the same hosts, found on real
+    # traffic (t_realtraffic_frag): A's first fragment is delayed past more
+    # than 64 other fragments of the source and past B's datagram reusing
+    # A's id.  Without the TCP checksum B's first fragment completed A's two
+    # others (B's file got A's bytes); 'contradict' keeps only A's middle
+    # fragment, which B's middle contradicts.  A's segment is retransmitted
+    # whole, as the receiver, seeing the same, needed it.
+    def reuse_case(name, a_pieces, desc):
+        cap = Capture()
+        ca, cb, cc = ('10.0.0.1', 1234), ('10.0.0.1', 1235), ('10.0.0.1', 1236)
+        ka, kb, kc = Conn(cap, ca, S), Conn(cap, cb, S), Conn(cap, cc, S)
+        for k in (ka, kb, kc):
+            k.handshake()
+        da = bytes((0x61 + i % 26) for i in range(400))     # abc...
+        db = bytes((0x30 + i % 10) for i in range(400))     # 0123...
+        n = 20 + 400
+
+        def with_id(ipb, ident):
+            p = IP(ipb)
+            p.id = ident
+            p.flags = 0
+            del p.chksum
+            return bytes(p)
+        fa = frag_v4(with_id(ka.ip('c', 'PA', ka.seq_of('c', 0), da), 0x0472),
+                     [(0, 136), (136, 272), (272, n)])
+        for i in a_pieces:
+            cap.add_ip(fa[i], 'c')
+        dc = b''
+        for j in range(24):                                  # 72 fragments from 10.0.0.1
+            chunk = bytes([0x41 + j]) * 100
+            ipb = with_id(kc.ip('c', 'PA', kc.seq_of('c', len(dc)), chunk), 0x1000 + j)
+            for f in frag_v4(ipb, [(0, 40), (40, 80), (80, 120)]):
+                cap.add_ip(f, 'c')
+            dc += chunk
+        kc.nxt['c'] = len(dc)
+        fb = frag_v4(with_id(kb.ip('c', 'PA', kb.seq_of('c', 0), db), 0x0472),
+                     [(0, 136), (136, 272), (272, n)])
+        for f in fb:
+            cap.add_ip(f, 'c')
+        kb.nxt['c'] = len(db)
+        cap.add_ip(fa[0], 'c')                               # A's delayed first fragment
+        ka.data('c', da, off=0)                              # A's retransmission
+        for k in (ka, kb, kc):
+            k.data('c', b'|end').fin('c')
+        add(Case(name, cap, {fname(ca, S): da + b'|end', fname(cb, S): db + b'|end',
+                             fname(cc, S): dc + b'|end'}, oracle=False, desc=desc))
+
+    reuse_case('frag4_id_reuse_delayed_first', [1, 2],
+               'B reuses the id of A, whose first fragment comes after B: B exact')
+    reuse_case('frag4_id_reuse_contradicts', [1],
+               'B reuses the id of A, which holds only its middle: B exact')
 
     names = [c.name for c in L]
     assert len(names) == len(set(names)), 'duplicate case names'
