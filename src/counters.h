@@ -42,6 +42,10 @@
     X(FRAG_END_INCOMPLETE,   "fragmented datagrams incomplete at end of input") \
     X(FRAG_STALE,            "stale datagrams dropped when their id was reused") \
     X(FRAG_STALE_SPLIT,      "fragments of an older datagram set aside when a reuse of its id was detected late") \
+    /* http scanner (scan_http.c) */ \
+    X(HTTP_STREAMS,          "flow files scanned as HTTP responses") \
+    X(HTTP_BODIES,           "HTTP bodies written") \
+    X(HTTP_BODY_FAILED,      "HTTP body files that could not be written") \
     /* TCP (tcp.c) */ \
     X(TCP_TRUNCATED,         "TCP headers cut short") \
     X(TCP_BAD_OFFSET,        "TCP headers with an invalid data offset") \

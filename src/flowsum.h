@@ -42,6 +42,7 @@ struct flow_summary {
     bool syn_seen, fin_seen;
     bool has_md5, has_sha256;
     uint8_t md5[16], sha256[32];
+    const char *scanner_xml;    /* scanners' XML for the fileobject (NULL: none) */
 };
 
 #endif

@@ -289,7 +289,7 @@ static void on_flow_done(void *arg, const struct flow_summary *fs)
         r->left_out++;
         return;
     }
-    dfxml_fileobject(r->x, &s, NULL);
+    dfxml_fileobject(r->x, &s, s.scanner_xml);
 }
 
 static char *report_path(const struct options *o)
@@ -503,6 +503,12 @@ int main(int argc, char **argv)
         log_error("%" PRIu64 " flow file(s) could not be written completely", tcpflow_write_failures(t));
         rc = 1;
     }
+    uint64_t body_failures = tcpflow_counters(t)->n[C_HTTP_BODY_FAILED];
+    if (body_failures) {
+        log_error("%" PRIu64 " HTTP body file(s) could not be written completely", body_failures);
+        rc = 1;
+    }
+    bool out_failed = tcpflow_write_failures(t) || body_failures;
     if (log_level >= 2 || log_level >= 10) {
         struct tcpflow_stats st;
         tcpflow_stats(t, &st);
@@ -522,9 +528,9 @@ int main(int argc, char **argv)
         char status[700];
         if (tcpflow_error(t)) snprintf(status, sizeof status, "error: %s", tcpflow_error(t));
         else if (got_signal) snprintf(status, sizeof status, "interrupted by %s", signal_name(got_signal));
-        else if (input_rc && tcpflow_write_failures(t)) snprintf(status, sizeof status, "completed with input and output errors");
+        else if (input_rc && out_failed) snprintf(status, sizeof status, "completed with input and output errors");
         else if (input_rc) snprintf(status, sizeof status, "completed with input errors");
-        else if (tcpflow_write_failures(t)) snprintf(status, sizeof status, "completed with output errors");
+        else if (out_failed) snprintf(status, sizeof status, "completed with output errors");
         else snprintf(status, sizeof status, "complete");
         if (rep.left_out) {
             size_t n = strlen(status);

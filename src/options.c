@@ -257,8 +257,11 @@ static bool apply_setting(struct options *o, const char *name, const char *v)
         if (!parse_u64(v, &u) || u > 100000000) goto bad;
         o->closed_linger_us = u * 1000000;
     } else if (!strcmp(name, "max_closed")) NUM_U(max_closed, 1);
-    else if (!strcmp(name, "http_cmd") || !strcmp(name, "http_alert_fd") ||
-             !strcmp(name, "tcp_cmd") || !strcmp(name, "tcp_alert_fd") ||
+    else if (!strcmp(name, "http_cmd")) o->http_cmd = v;
+    else if (!strcmp(name, "http_alert_fd")) {
+        if (!parse_i64(v, &i) || i < -1 || i > 65535) goto bad;
+        o->http_alert_fd = (int)i;
+    } else if (!strcmp(name, "tcp_cmd") || !strcmp(name, "tcp_alert_fd") ||
              !strcmp(name, "netviz_histogram_dump") || !strcmp(name, "netviz_histogram_size") ||
              !strcmp(name, "debug-prefix")) {
         /* accepted; acted on by the scanners that use them */
@@ -284,6 +287,8 @@ static void defaults(struct options *o)
     o->max_seek = 16u * 1024 * 1024;
     o->enable_report = true;
     o->gunzip_http = true;
+    o->http_alert_fd = -1;
+    o->http_cmd = "";
     o->progress = true;
     o->pbuf_timeout_ms = 10;
     o->check_fcs = true;

@@ -59,6 +59,8 @@ struct options {
     uint64_t max_flows;
     /* scanners */
     bool scan_http, scan_md5, scan_netviz, scan_tcpdemux;
+    int http_alert_fd;        /* -S http_alert_fd (-1: none) */
+    const char *http_cmd;     /* -S http_cmd ("" none) */
     /* for the report */
     int argc;
     char **argv;

@@ -15,6 +15,7 @@
 #include "pcapwrite.h"
 #include "reasm.h"
 #include "sink_console.h"
+#include "scan_http.h"
 #include "sink_file.h"
 #include "tcp.h"
 #include "util/log.h"
@@ -203,6 +204,11 @@ static void flow_release(struct tcpflow *t, struct flow *f)
     }
     if (f->state == FLOW_OPEN) list_unlink(&t->idle, f);
     else list_unlink(&t->closed, f);
+    char *xml = NULL;
+    if (t->sink && t->o->scan_http && f->fs.path && f->fs.stored > 0) {
+        struct http_scan_config hc = { t->o->gunzip_http, t->o->http_alert_fd, t->o->http_cmd };
+        xml = http_scan_flow_file(t->sink, f->fs.path, &hc, &t->ctr);
+    }
     if (t->done_fn) {
         struct flow_summary s;
         summarize(t, f, &s);
@@ -211,8 +217,10 @@ static void flow_release(struct tcpflow *t, struct flow *f)
             (sink_file_digest(t->sink, f, s.md5, s.sha256) ||
              sink_file_hash_file(t->sink, s.filename, s.md5, s.sha256)))
             s.has_md5 = s.has_sha256 = true;
+        s.scanner_xml = xml;
         t->done_fn(t->done_arg, &s);
     }
+    free(xml);
     if (t->sink) sink_file_release(t->sink, f);
     reasm_release(&f->rs);
     free(f);
@@ -576,6 +584,7 @@ void tcpflow_finish(struct tcpflow *t, enum flow_end end)
         flow_close(t, t->idle.head, end);
     while (t->closed.head)
         flow_release(t, t->closed.head);
+    http_scan_wait_children();
     defrag_finish(t->defrag, t->o->wfile ? write_frame_cb : NULL, t);
     if (t->w && pcapwrite_close(t->w) < 0 && !t->w_failed) {
         log_error("write to %s failed: %s", t->o->wfile, strerror(errno));
