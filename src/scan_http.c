@@ -525,6 +525,15 @@ char *http_scan_flow_file(struct sink_file *s, const char *path,
         return NULL;
     }
     size_t n = (size_t)st.st_size;
+    uint8_t head[7];
+    ssize_t h;
+    do
+        h = pread(fd, head, sizeof head, 0);
+    while (h < 0 && errno == EINTR);
+    if (h != (ssize_t)sizeof head || memcmp(head, "HTTP/1.", 7) != 0) {
+        close(fd);                     /* not a response stream: no need to map it */
+        return NULL;
+    }
     uint8_t *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (m == MAP_FAILED)
