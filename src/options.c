@@ -261,8 +261,11 @@ static bool apply_setting(struct options *o, const char *name, const char *v)
     else if (!strcmp(name, "http_alert_fd")) {
         if (!parse_i64(v, &i) || i < -1 || i > 65535) goto bad;
         o->http_alert_fd = (int)i;
-    } else if (!strcmp(name, "tcp_cmd") || !strcmp(name, "tcp_alert_fd") ||
-             !strcmp(name, "netviz_histogram_dump") || !strcmp(name, "netviz_histogram_size") ||
+    } else if (!strcmp(name, "tcp_cmd")) o->tcp_cmd = v;
+    else if (!strcmp(name, "tcp_alert_fd")) {
+        if (!parse_i64(v, &i) || i < -1 || i > 65535) goto bad;
+        o->tcp_alert_fd = (int)i;
+    } else if (!strcmp(name, "netviz_histogram_dump") || !strcmp(name, "netviz_histogram_size") ||
              !strcmp(name, "debug-prefix")) {
         /* accepted; acted on by the scanners that use them */
     } else {
@@ -289,6 +292,8 @@ static void defaults(struct options *o)
     o->gunzip_http = true;
     o->http_alert_fd = -1;
     o->http_cmd = "";
+    o->tcp_alert_fd = -1;
+    o->tcp_cmd = "";
     o->progress = true;
     o->pbuf_timeout_ms = 10;
     o->check_fcs = true;

@@ -61,6 +61,8 @@ struct options {
     bool scan_http, scan_md5, scan_netviz, scan_tcpdemux;
     int http_alert_fd;        /* -S http_alert_fd (-1: none) */
     const char *http_cmd;     /* -S http_cmd ("" none) */
+    int tcp_alert_fd;         /* -S tcp_alert_fd (-1: none) */
+    const char *tcp_cmd;      /* -S tcp_cmd ("" none) */
     /* for the report */
     int argc;
     char **argv;

@@ -5,13 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <libxml/xmlwriter.h>
 #include <zlib.h>
@@ -19,6 +17,7 @@
 #include "counters.h"
 #include "sink_file.h"
 #include "util/log.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 
 #define MIN_STREAM 80                  /* shorter flow files are not scanned (1.6.1) */
@@ -374,61 +373,6 @@ unsigned http_scan(const uint8_t *buf, size_t n, bool gunzip, const struct http_
 
 /* ---- flow files ---- */
 
-static unsigned children;
-
-void http_scan_wait_children(void)
-{
-    while (children > 0) {
-        if (waitpid(-1, NULL, 0) < 0 && errno != EINTR)
-            break;
-        children--;
-    }
-}
-
-/* -S http_cmd: CMD <bodyfile> through the shell, at most 10 at once. */
-static void run_cmd(const char *cmd, const char *file)
-{
-    while (children >= 10) {
-        if (waitpid(-1, NULL, 0) < 0 && errno != EINTR) {
-            children = 0;
-            break;
-        }
-        children--;
-    }
-    size_t n = strlen(cmd) + strlen(file) + 2;
-    char *line = xmalloc(n);
-    snprintf(line, n, "%s %s", cmd, file);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", line, (char *)NULL);
-        _exit(127);
-    }
-    free(line);
-    if (pid > 0)
-        children++;
-    else
-        log_error("http_cmd: fork: %s", strerror(errno));
-}
-
-static void alert(int fd, const char *what, const char *file)
-{
-    if (fd < 0)
-        return;
-    size_t n = strlen(what) + strlen(file) + 3;
-    char *line = xmalloc(n);
-    int len = snprintf(line, n, "%s\t%s\n", what, file);
-    for (int off = 0; off < len;) {
-        ssize_t w = write(fd, line + off, (size_t)(len - off));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (int)w;
-    }
-    free(line);
-}
-
 struct bodies {
     struct sink_file *s;
     const char *path;
@@ -452,7 +396,7 @@ static void on_begin(void *arg, unsigned n, const char *ext, bool has_body)
     B->fd = -1;
     B->failed = false;
     B->size = 0;
-    alert(B->cfg->alert_fd, "open", B->name);
+    alert_line(B->cfg->alert_fd, "open", B->name);
 }
 
 static void on_data(void *arg, uint64_t off, const uint8_t *p, size_t len)
@@ -506,9 +450,9 @@ static void on_end(void *arg)
     xmlTextWriterEndElement(B->w);
     xmlTextWriterEndElement(B->w);
     if (!B->failed) {
-        alert(B->cfg->alert_fd, "close", B->name);
+        alert_line(B->cfg->alert_fd, "close", B->name);
         if (B->cfg->cmd && *B->cfg->cmd)
-            run_cmd(B->cfg->cmd, B->name);
+            spawn_cmd(B->cfg->cmd, B->name);
     }
 }
 

@@ -63,7 +63,4 @@ struct http_scan_config {
 char *http_scan_flow_file(struct sink_file *s, const char *path,
                           const struct http_scan_config *cfg, struct counters *c);
 
-/* Wait for the http_cmd children still running. */
-void http_scan_wait_children(void);
-
 #endif

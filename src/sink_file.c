@@ -3,6 +3,7 @@
 
 #include "naming.h"
 #include "util/log.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -419,6 +420,7 @@ static int ensure_open(struct sink_file *s, struct flow *f)
         }
         fs->path = xstrdup(path);
         fs->counter = c;
+        alert_line(s->cfg.alert_fd, "open", path);
         fail_name:
         if (fd < 0) {
             int e = errno;

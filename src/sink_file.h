@@ -26,6 +26,7 @@ struct sink_file_config {
     int64_t tdelta_us;
     bool findx;               /* -I: <file>.findx index lines */
     bool digest;              /* -FM/-e md5: hash each file as it is written */
+    int alert_fd;             /* -S tcp_alert_fd: "open<TAB>path" when a file is created (-1: none) */
 };
 
 struct sink_file;

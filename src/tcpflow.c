@@ -19,8 +19,10 @@
 #include "sink_file.h"
 #include "tcp.h"
 #include "util/log.h"
+#include "util/spawn.h"
 #include "util/xalloc.h"
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 struct flist { struct flow *head, *tail; uint64_t n; };
@@ -116,6 +118,7 @@ struct tcpflow *tcpflow_new(const struct options *o)
             .max_fds = o->max_fds > 0 ? o->max_fds : sink_file_default_max_fds(),
             .max_buffered = o->max_buffered, .tdelta_us = o->tdelta_us, .findx = o->findx,
             .digest = o->md5 && o->enable_report && !o->console,   /* only the report shows them */
+            .alert_fd = o->tcp_alert_fd,
         };
         if (o->findx && sc.max_fds > 1) sc.max_fds /= 2;
         t->sink = sink_file_new(&sc, &t->ctr);
@@ -226,6 +229,24 @@ static void flow_release(struct tcpflow *t, struct flow *f)
     free(f);
 }
 
+/* -S tcp_alert_fd / tcp_cmd when a flow is finished: its file's path, or
+ * in console mode the name it would have had ("" for a flow without data). */
+static void flow_hooks(struct tcpflow *t, struct flow *f)
+{
+    if (t->o->tcp_alert_fd < 0 && !(t->o->tcp_cmd && *t->o->tcp_cmd && f->fs.path)) return;
+    char name[PATH_MAX];
+    const char *p = f->fs.path;
+    if (!p) {
+        name[0] = '\0';
+        if (!t->sink && f->rs.hi > 0 &&
+            naming_render(t->o->tmpl, "", f, 0, t->o->tdelta_us, name, sizeof name) < 0)
+            name[0] = '\0';
+        p = name;
+    }
+    alert_line(t->o->tcp_alert_fd, "close", p);
+    if (t->o->tcp_cmd && *t->o->tcp_cmd && f->fs.path) spawn_cmd(t->o->tcp_cmd, f->fs.path);
+}
+
 /* Open -> closed: the file is finished (times set, fd closed); the flow
  * lingers for late retransmissions. */
 static void flow_close(struct tcpflow *t, struct flow *f, enum flow_end why)
@@ -234,6 +255,7 @@ static void flow_close(struct tcpflow *t, struct flow *f, enum flow_end why)
     f->end = why;
     if (t->sink) sink_file_close(t->sink, f);
     if (t->console) sink_console_flow_end(t->console, f);
+    flow_hooks(t, f);
     list_unlink(&t->idle, f);
     f->state = FLOW_CLOSED;
     list_append(&t->closed, f);
@@ -584,7 +606,7 @@ void tcpflow_finish(struct tcpflow *t, enum flow_end end)
         flow_close(t, t->idle.head, end);
     while (t->closed.head)
         flow_release(t, t->closed.head);
-    http_scan_wait_children();
+    spawn_wait_all();
     defrag_finish(t->defrag, t->o->wfile ? write_frame_cb : NULL, t);
     if (t->w && pcapwrite_close(t->w) < 0 && !t->w_failed) {
         log_error("write to %s failed: %s", t->o->wfile, strerror(errno));

@@ -51,6 +51,7 @@ static void h_init(struct h *h)
     h->cfg.max_bytes = UINT64_MAX;
     h->cfg.max_fds = 64;
     h->cfg.max_buffered = 64u << 20;
+    h->cfg.alert_fd = -1;
 }
 
 static void h_start(struct h *h)
@@ -398,6 +399,36 @@ static void test_counter_collision(void **st)
     file_str(&h, NAME "c2", "three");
     file_str(&h, NAME "c3", "one");
     assert_string_equal(listing(h.dir), NAME " " NAME "c1 " NAME "c2 " NAME "c3 ");
+    h_done(&h);
+}
+
+/* -S tcp_alert_fd: one "open<TAB>path" line when each file is created,
+ * none when it is reopened after its descriptor was taken back. */
+static void test_alert_fd_open_lines(void **st)
+{
+    (void)st;
+    struct h h;
+    h_init(&h);
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    h.cfg.alert_fd = pfd[1];
+    h.cfg.max_fds = 1;
+    h_start(&h);
+    struct flow *a = mkflow(1234), *b = mkflow(1234);
+    ws(&h, a, 0, "a");
+    ws(&h, b, 0, "b");                          /* a gives its descriptor to b */
+    ws(&h, a, 1, "a2");                         /* a reopened: no second line */
+    fin(&h, a);
+    fin(&h, b);
+    close(pfd[1]);
+    char buf[4096];
+    ssize_t n = read(pfd[0], buf, sizeof buf - 1);
+    close(pfd[0]);
+    assert_true(n > 0);
+    buf[n] = 0;
+    char want[4096];
+    snprintf(want, sizeof want, "open\t%s/%s\nopen\t%s/%sc1\n", h.dir, NAME, h.dir, NAME);
+    assert_string_equal(buf, want);
     h_done(&h);
 }
 
@@ -1255,6 +1286,7 @@ int main(void)
         cmocka_unit_test(test_max_bytes),
         cmocka_unit_test(test_max_bytes_zero),
         cmocka_unit_test(test_counter_collision),
+        cmocka_unit_test(test_alert_fd_open_lines),
         cmocka_unit_test(test_counter_fc_template),
         cmocka_unit_test(test_never_overwrites),
         cmocka_unit_test(test_second_run),
