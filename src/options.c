@@ -482,7 +482,7 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
     }
     if (o->chroot && !o->user) { log_error("-z option requires -U option"); return OPT_EXIT_ERR; }
     if (o->wfile && o->ninputs == 0) { log_error("currently the -w option requires the -r option"); return OPT_EXIT_ERR; }
-    if (!o->scan_tcpdemux || Fx || o->console) o->store_files = false;
+    if (!o->scan_tcpdemux || Fx || o->console || o->pcap_per_flow) o->store_files = false;
     if ((o->scan_http || o->scan_md5 || o->scan_netviz) && Fx) {
         log_error("ERROR: post_processing currently requires storing output.");
         return OPT_EXIT_ERR;

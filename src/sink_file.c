@@ -181,7 +181,10 @@ static void dg_update(struct sink_file *s, struct fsink *fs, uint64_t off, const
     d->upto += n;
 }
 
-static int open_in_outdir(const struct sink_file *s, const char *path, int flags);
+static int open_in_outdir(const struct sink_file *s, const char *path, int flags)
+{
+    return outdir_open(s->cfg.outdir, path, flags);
+}
 
 /* Hash the file as it is on disk into a fresh state (NULL: cannot open it). */
 static struct fdigest *dg_reread(const struct sink_file *s, const char *path)
@@ -314,9 +317,8 @@ static int make_parents(struct sink_file *s, const char *path)
  * (which include O_NOFOLLOW).  Names without a directory part, and
  * templates that are absolute or climb with "..", are the user's choice and
  * opened as they are. */
-static int open_in_outdir(const struct sink_file *s, const char *path, int flags)
+int outdir_open(const char *od, const char *path, int flags)
 {
-    const char *od = s->cfg.outdir;
     bool here = !od || !od[0] || strcmp(od, ".") == 0;
     size_t odl = here ? 0 : strlen(od);
     const char *rel = path;

@@ -64,6 +64,13 @@ bool sink_file_hash_file(struct sink_file *s, const char *path, uint8_t md5[16],
  * planted there (the http scanner's flow and body files); mode 0666. */
 int sink_file_open_path(const struct sink_file *s, const char *path, int flags);
 
+/* open(2) of path, a name under the output directory od ("" or "."
+ * for the current one): every directory between them is opened with
+ * O_NOFOLLOW (and made when flags has O_CREAT), so a symlink planted there
+ * is never followed; the last component gets flags (add O_NOFOLLOW).
+ * Paths outside od, absolute or with "..", are opened as they are. */
+int outdir_open(const char *od, const char *path, int flags);
+
 /* Free the flow's sink state (path, buffer); the flow must be closed. */
 void sink_file_release(struct sink_file *s, struct flow *f);
 

@@ -15,6 +15,7 @@
 #include "pcapwrite.h"
 #include "reasm.h"
 #include "sink_console.h"
+#include "kpcap.h"
 #include "scan_http.h"
 #include "sink_file.h"
 #include "tcp.h"
@@ -33,6 +34,9 @@ struct tcpflow {
     struct flowtab tab;
     struct flist idle;          /* open flows, least recently active first */
     struct flist closed;        /* closed flows, oldest close first */
+    struct kpcap *kp;               /* -K */
+    uint8_t *kbuf;                  /* -K: a reassembled datagram behind its link header */
+    size_t kbufcap;
     struct sink_file *sink;
     struct sink_console *console;   /* borrowed */
     struct pcapwrite *w;            /* -w: packets not processed */
@@ -123,6 +127,8 @@ struct tcpflow *tcpflow_new(const struct options *o)
         if (o->findx && sc.max_fds > 1) sc.max_fds /= 2;
         t->sink = sink_file_new(&sc, &t->ctr);
     }
+    if (o->pcap_per_flow)
+        t->kp = kpcap_new(o, &t->ctr, o->max_fds > 0 ? o->max_fds : sink_file_default_max_fds());
     struct defrag_config dc;
     defrag_config_default(&dc);
     dc.timeout_us = o->frag_timeout_us;
@@ -146,10 +152,14 @@ void tcpflow_set_flow_done(struct tcpflow *t, tcpflow_flow_done_fn fn, void *arg
 void tcpflow_set_console(struct tcpflow *t, struct sink_console *c) { t->console = c; }
 
 void tcpflow_set_may_start(struct tcpflow *t, bool may) { t->may_start = may; }
-const char *tcpflow_error(const struct tcpflow *t) { return t->sink ? sink_file_error(t->sink) : NULL; }
+const char *tcpflow_error(const struct tcpflow *t)
+{
+    if (t->kp && kpcap_error(t->kp)) return kpcap_error(t->kp);
+    return t->sink ? sink_file_error(t->sink) : NULL;
+}
 uint64_t tcpflow_write_failures(const struct tcpflow *t)
 {
-    return (t->sink ? sink_file_failures(t->sink) : 0) + t->w_failures;
+    return (t->sink ? sink_file_failures(t->sink) : 0) + t->w_failures + (t->kp ? kpcap_failures(t->kp) : 0);
 }
 const struct counters *tcpflow_counters(const struct tcpflow *t) { return &t->ctr; }
 uint64_t tcpflow_unsupported_records(const struct tcpflow *t) { return t->unsupported; }
@@ -533,6 +543,42 @@ static void expire(struct tcpflow *t, int64_t now)
 
 void tcpflow_tick(struct tcpflow *t, int64_t now_us) { expire(t, now_us); }
 
+/* -K: the packet as captured, or a reassembled datagram whole behind the
+ * link header of the fragment that completed it. */
+static void kpcap_write(struct tcpflow *t, const struct capture_pkt *cp, const struct l2_info *l2,
+                        const struct ip_pkt *ip, const struct tcp_seg *seg, const uint8_t *ipb,
+                        const uint8_t *whole, size_t wlen)
+{
+    struct kpcap_flow fl;
+    memset(&fl, 0, sizeof fl);
+    fl.key.family = (uint8_t)ip->family;
+    fl.key.sport = seg->sport;
+    fl.key.dport = seg->dport;
+    memcpy(fl.key.src, ip->src, 16);
+    memcpy(fl.key.dst, ip->dst, 16);
+    fl.ts_us = cp->ts_us;
+    fl.has_vlan = l2->has_vlan;
+    fl.vlan = l2->vlan;
+    fl.has_mac = l2->has_mac;
+    memcpy(fl.mac_src, l2->mac_src, 6);
+    memcpy(fl.mac_dst, l2->mac_dst, 6);
+    const uint8_t *frame = cp->data;
+    uint32_t caplen = cp->caplen, wirelen = cp->wirelen;
+    if (whole) {
+        size_t l2len = ipb >= cp->data && ipb <= cp->data + cp->caplen ? (size_t)(ipb - cp->data) : 0;
+        size_t n = l2len + wlen;
+        if (n > t->kbufcap) {
+            t->kbuf = xreallocarray(t->kbuf, n, 1);
+            t->kbufcap = n;
+        }
+        memcpy(t->kbuf, cp->data, l2len);
+        memcpy(t->kbuf + l2len, whole, wlen);
+        frame = t->kbuf;
+        caplen = wirelen = (uint32_t)n;
+    }
+    kpcap_packet(t->kp, &fl, cp->dlt, cp->ts_us, frame, caplen, wirelen);   /* the time as captured */
+}
+
 void tcpflow_packet(struct tcpflow *t, const struct capture_pkt *cp)
 {
     struct l2_info l2;
@@ -564,10 +610,10 @@ void tcpflow_packet(struct tcpflow *t, const struct capture_pkt *cp)
         write_unprocessed(t, cp->ts_us, cp->data, cp->caplen, cp->wirelen, cp->dlt);
         return;
     }
+    const uint8_t *whole = NULL;
+    size_t wlen = 0;
     if (ip.frag) {
         t->ctr.n[C_IP_FRAGMENT]++;
-        const uint8_t *whole;
-        size_t wlen;
         struct defrag_frame fr = { cp->ts_us, cp->wirelen, cp->data, cp->caplen, cp->dlt };
         if (!defrag_add(t->defrag, &ip, l2.has_vlan ? l2.vlan : 0, cp->ts_us, &fr, &whole, &wlen))
             return;
@@ -597,6 +643,10 @@ void tcpflow_packet(struct tcpflow *t, const struct capture_pkt *cp)
         }
         t->ctr.n[C_IP_PAYLOAD_CLIPPED]++;
     }
+    if (t->kp) {
+        kpcap_write(t, cp, &l2, &ip, &seg, ipb, whole, wlen);
+        return;
+    }
     process_tcp(t, cp, &l2, &ip, &seg);
 }
 
@@ -620,6 +670,8 @@ void tcpflow_free(struct tcpflow *t)
     if (!t) return;
     tcpflow_finish(t, FLOW_END_EOF);
     sink_file_free(t->sink);
+    kpcap_free(t->kp);
+    free(t->kbuf);
     defrag_free(t->defrag);
     flowtab_release(&t->tab);
     free(t);
