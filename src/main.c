@@ -6,9 +6,12 @@
 #include "privs.h"
 #include "report/dfxml.h"
 #include "sink_console.h"
+#include "netviz.h"
+#include "sink_file.h"
 #include "tcpflow.h"
 #include "util/log.h"
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <inttypes.h>
@@ -281,6 +284,31 @@ static void report_reserve_close(struct report_ctx *r)
     r->rfd = -1;
 }
 
+/* -e netviz: <outdir>/report.pdf (a planted symlink is not followed). */
+static int write_netviz(const struct options *o, struct netviz *nv)
+{
+    const char *d = o->outdir && *o->outdir ? o->outdir : ".";
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/report.pdf", d) >= (int)sizeof path) return -1;
+    char input[1024];
+    if (o->ninputs == 0) snprintf(input, sizeof input, "%s", o->iface ? o->iface : "");
+    else if (o->ninputs == 1) snprintf(input, sizeof input, "%s", o->inputs[0].path);
+    else snprintf(input, sizeof input, "%s + %zu more", o->inputs[0].path, o->ninputs - 1);
+    int fd = outdir_open(d, path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        log_error("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char err[256];
+    int r = netviz_write(nv, fd, input, err, sizeof err);
+    if (close(fd) < 0 && r == 0) {
+        snprintf(err, sizeof err, "%s", strerror(errno));
+        r = -1;
+    }
+    if (r < 0) log_error("%s: %s", path, err);
+    return r;
+}
+
 static void on_flow_done(void *arg, const struct flow_summary *fs)
 {
     struct report_ctx *r = arg;
@@ -494,6 +522,7 @@ int main(int argc, char **argv)
     struct tcpflow_stats at_end;            /* before the remaining flows are closed */
     tcpflow_stats(t, &at_end);
     tcpflow_finish(t, got_signal ? FLOW_END_SIGNAL : FLOW_END_EOF);
+    if (tcpflow_netviz(t) && write_netviz(&o, tcpflow_netviz(t)) < 0) rc = 1;
     if (tcpflow_error(t)) {
         log_error("stopped: %s", tcpflow_error(t));
         rc = 1;

@@ -16,6 +16,7 @@
 #include "reasm.h"
 #include "sink_console.h"
 #include "kpcap.h"
+#include "netviz.h"
 #include "scan_http.h"
 #include "sink_file.h"
 #include "tcp.h"
@@ -35,6 +36,7 @@ struct tcpflow {
     struct flist idle;          /* open flows, least recently active first */
     struct flist closed;        /* closed flows, oldest close first */
     struct kpcap *kp;               /* -K */
+    struct netviz *nv;              /* -e netviz */
     uint8_t *kbuf;                  /* -K: a reassembled datagram behind its link header */
     size_t kbufcap;
     struct sink_file *sink;
@@ -127,6 +129,8 @@ struct tcpflow *tcpflow_new(const struct options *o)
         if (o->findx && sc.max_fds > 1) sc.max_fds /= 2;
         t->sink = sink_file_new(&sc, &t->ctr);
     }
+    if (o->scan_netviz)
+        t->nv = netviz_new();
     if (o->pcap_per_flow)
         t->kp = kpcap_new(o, &t->ctr, o->max_fds > 0 ? o->max_fds : sink_file_default_max_fds());
     struct defrag_config dc;
@@ -162,6 +166,7 @@ uint64_t tcpflow_write_failures(const struct tcpflow *t)
     return (t->sink ? sink_file_failures(t->sink) : 0) + t->w_failures + (t->kp ? kpcap_failures(t->kp) : 0);
 }
 const struct counters *tcpflow_counters(const struct tcpflow *t) { return &t->ctr; }
+struct netviz *tcpflow_netviz(struct tcpflow *t) { return t->nv; }
 uint64_t tcpflow_unsupported_records(const struct tcpflow *t) { return t->unsupported; }
 
 void tcpflow_stats(const struct tcpflow *t, struct tcpflow_stats *out)
@@ -594,15 +599,24 @@ void tcpflow_packet(struct tcpflow *t, const struct capture_pkt *cp)
         t->unsupported++;
         return;
     }
+    if (t->nv && cp->dlt != 1) netviz_frame(t->nv, cp->ts_us, cp->wirelen, cp->dlt, cp->data, cp->caplen);
     memset(&l2, 0, sizeof l2);
     if (!datalink_decode(cp->dlt, cp->data, cp->caplen, t->o->check_fcs, &l2, &ipb, &iplen, &why)) {
         t->ctr.n[why]++;
         return;
     }
+    /* netviz counts, as 1.6.1: on Ethernet the frames that carry IP (not ARP,
+     * not LLC), on other links every frame */
+    if (t->nv && cp->dlt == 1) netviz_frame(t->nv, cp->ts_us, cp->wirelen, cp->dlt, cp->data, cp->caplen);
     if (!ip_decode(ipb, iplen, &ip, &why)) {
         t->ctr.n[why]++;
         write_unprocessed(t, cp->ts_us, cp->data, cp->caplen, cp->wirelen, cp->dlt);
         return;
+    }
+    if (t->nv) {
+        bool ports = ip.proto == 6 && (!ip.frag || ip.frag_off == 0) && ip.l4 && ip.l4len >= 4;   /* TCP, as 1.6.1 */
+        netviz_ip(t->nv, ip.family, ip.src, ip.dst, ports, ports ? (uint16_t)(ip.l4[0] << 8 | ip.l4[1]) : 0,
+                  ports ? (uint16_t)(ip.l4[2] << 8 | ip.l4[3]) : 0);
     }
     if (ip.frag && ip.proto != 6) {
         t->ctr.n[C_IP_FRAGMENT]++;
@@ -671,6 +685,7 @@ void tcpflow_free(struct tcpflow *t)
     tcpflow_finish(t, FLOW_END_EOF);
     sink_file_free(t->sink);
     kpcap_free(t->kp);
+    netviz_free(t->nv);
     free(t->kbuf);
     defrag_free(t->defrag);
     flowtab_release(&t->tab);

@@ -53,6 +53,8 @@ struct tcpflow_stats {
 };
 void tcpflow_stats(const struct tcpflow *t, struct tcpflow_stats *out);
 const struct counters *tcpflow_counters(const struct tcpflow *t);
+/* The netviz scanner's numbers (NULL when it is off). */
+struct netviz *tcpflow_netviz(struct tcpflow *t);
 
 /* Link types seen that we cannot decode (count of records). */
 uint64_t tcpflow_unsupported_records(const struct tcpflow *t);
