@@ -482,7 +482,11 @@ static void test_misc_flags(void **st)
     assert_string_equal(o->report, "rep.xml");
     assert_false(o->gunzip_http);
     assert_string_equal(o->wfile, "un.pcap");
-    assert_true(o->store_files);
+    assert_false(o->store_files);                  /* -K writes pcaps instead of flow files (1.6.1) */
+    res_free(&R);
+    expect_run(&R, "-r", "in.pcap", NULL);
+    assert_true(R.o.store_files);
+    assert_false(R.o.pcap_per_flow);
     res_free(&R);
 
     /* grouped flags and attached arguments */
