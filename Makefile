@@ -12,7 +12,7 @@
 CC      ?= gcc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libpcap zlib liblzma libzstd libxml-2.0 libcrypto json-c cairo
+PKGS    := libpcap zlib liblzma libzstd libxml-2.0 libcrypto json-c cairo fontconfig
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
 OPT     ?= -O2 -g

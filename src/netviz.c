@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <cairo.h>
 #include <cairo-pdf.h>
+#include <fontconfig/fontconfig.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -589,6 +590,8 @@ int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t 
     cairo_surface_finish(sf);
     cairo_status_t st = cairo_surface_status(sf);
     cairo_surface_destroy(sf);
+    cairo_debug_reset_static_data();   /* give back cairo's and fontconfig's caches: */
+    FcFini();                          /* nothing left for a leak checker to see */
     if (out.err) {
         snprintf(err, errlen, "%s", strerror(out.err));
         return -1;
