@@ -61,9 +61,7 @@ struct netviz *netviz_new(void)
 {
     struct netviz *v = xcalloc(1, sizeof *v);
     v->w = 1000;                       /* 1 ms to start with; doubled as the span grows */
-    v->sport = xcalloc(65536, sizeof *v->sport);
-    v->dport = xcalloc(65536, sizeof *v->dport);
-    return v;
+    return v;                          /* port tables: at the first TCP segment */
 }
 
 void netviz_free(struct netviz *v)
@@ -202,6 +200,10 @@ void netviz_ip(struct netviz *v, int family, const uint8_t src[16], const uint8_
     atab_add(&v->dst, (uint8_t)family, dst, len);
     int c = NCLASS - 1;
     if (has_ports) {
+        if (!v->sport) {
+            v->sport = xcalloc(65536, sizeof *v->sport);
+            v->dport = xcalloc(65536, sizeof *v->dport);
+        }
         v->sport[sport] += len;
         v->dport[dport] += len;
         v->port_bytes += len;
@@ -330,6 +332,8 @@ static size_t top_addrs(const struct atab *t, struct top *out, size_t n)
 static size_t top_ports(const uint64_t *p, struct top *out, size_t n)
 {
     size_t k = 0;
+    if (!p)
+        return 0;
     uint32_t best[TOPN + 8];
     for (uint32_t i = 0; i < 65536; i++) {
         if (!p[i])

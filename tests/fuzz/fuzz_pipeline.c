@@ -1,9 +1,12 @@
 /* libFuzzer harness: a sequence of frames through the whole pipeline
- * (link, IP, defrag, TCP, flow table, reassembly) with no file output.
+ * (link, IP, defrag, TCP, flow table, reassembly, the netviz counters and
+ * the words of its page) with no file output.
  * Input: repeated [dlt selector:1][ts step:1][len:2 LE][frame:len]. */
 #include <stdint.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include "netviz.h"
 #include "options.h"
 #include "tcpflow.h"
 
@@ -19,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (options_parse(&o, 6, argv) != OPT_RUN) return 0;
     o.max_closed = 8;
     o.frag_memcap = 1 << 16;
+    o.scan_netviz = size > 0 && (data[0] & 0xC0) == 0xC0;  /* a quarter of the inputs: netviz counts too */
     struct tcpflow *t = tcpflow_new(&o);
     int64_t ts = 1000000000LL * 1000000;
     size_t i = 0;
@@ -33,6 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         i += n;
     }
     tcpflow_finish(t, FLOW_END_EOF);
+    if (tcpflow_netviz(t)) {
+        char *words = netviz_text(tcpflow_netviz(t), "fuzz");
+        if (!words || !strstr(words, "Packets analyzed: ")) abort();
+        free(words);
+    }
     tcpflow_free(t);
     options_release(&o);
     return 0;
