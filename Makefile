@@ -12,12 +12,15 @@
 CC      ?= gcc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libpcap zlib liblzma libzstd libxml-2.0 libcrypto json-c cairo fontconfig
+PKGS    := libpcap zlib liblzma libzstd libxml-2.0 libcrypto json-c
+# cairo: headers only; netviz loads the library when it draws (dlopen), so
+# runs without -e netviz do not map it and its dependencies (2 MiB of RSS).
+PKGS_HDR := cairo
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
 OPT     ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc
-CFLAGS  += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS  += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing $(shell pkg-config --cflags $(PKGS) $(PKGS_HDR) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lm -lpthread
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
@@ -80,7 +83,7 @@ fuzz-build:
 	@mkdir -p build-fuzz/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  clang $(CPPFLAGS) -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(shell pkg-config --cflags $(PKGS)) -o build-fuzz/fuzz/$$n $$f build-fuzz/libtcpflow.a $(LDLIBS) || exit 1; done
+	    $(shell pkg-config --cflags $(PKGS) $(PKGS_HDR)) -o build-fuzz/fuzz/$$n $$f build-fuzz/libtcpflow.a $(LDLIBS) || exit 1; done
 
 fuzz: fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)

@@ -2,9 +2,9 @@
 #include "netviz.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <cairo.h>
 #include <cairo-pdf.h>
-#include <fontconfig/fontconfig.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -434,11 +434,75 @@ char *netviz_text(struct netviz *v, const char *input)
     return s;
 }
 
+/* ---- cairo, loaded when a page is drawn ---- */
+
+/* The cairo calls we make, from libcairo.so.2 opened at the first page:
+ * runs without netviz never map cairo and the libraries it pulls in. */
+static struct {
+    bool loaded;
+    cairo_surface_t *(*pdf_surface_create_for_stream)(cairo_write_func_t, void *, double, double);
+    cairo_status_t (*surface_status)(cairo_surface_t *);
+    void (*surface_finish)(cairo_surface_t *);
+    void (*surface_destroy)(cairo_surface_t *);
+    const char *(*status_to_string)(cairo_status_t);
+    cairo_t *(*create)(cairo_surface_t *);
+    void (*destroy)(cairo_t *);
+    void (*select_font_face)(cairo_t *, const char *, cairo_font_slant_t, cairo_font_weight_t);
+    void (*set_font_size)(cairo_t *, double);
+    void (*set_source_rgb)(cairo_t *, double, double, double);
+    void (*set_line_width)(cairo_t *, double);
+    void (*move_to)(cairo_t *, double, double);
+    void (*line_to)(cairo_t *, double, double);
+    void (*rectangle)(cairo_t *, double, double, double, double);
+    void (*show_text)(cairo_t *, const char *);
+    void (*fill)(cairo_t *);
+    void (*stroke)(cairo_t *);
+    void (*show_page)(cairo_t *);
+    void (*debug_reset_static_data)(void);
+    void (*fc_fini)(void);             /* fontconfig's, if cairo brought it */
+} C;
+
+static bool load_cairo(char *err, size_t errlen)
+{
+    if (C.loaded)
+        return true;
+    void *h = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(err, errlen, "cannot load cairo (Debian package libcairo2): %s", dlerror());
+        return false;
+    }
+    struct { void *slot; const char *name; } syms[] = {
+        { &C.pdf_surface_create_for_stream, "cairo_pdf_surface_create_for_stream" },
+        { &C.surface_status, "cairo_surface_status" }, { &C.surface_finish, "cairo_surface_finish" },
+        { &C.surface_destroy, "cairo_surface_destroy" }, { &C.status_to_string, "cairo_status_to_string" },
+        { &C.create, "cairo_create" }, { &C.destroy, "cairo_destroy" },
+        { &C.select_font_face, "cairo_select_font_face" }, { &C.set_font_size, "cairo_set_font_size" },
+        { &C.set_source_rgb, "cairo_set_source_rgb" }, { &C.set_line_width, "cairo_set_line_width" },
+        { &C.move_to, "cairo_move_to" }, { &C.line_to, "cairo_line_to" }, { &C.rectangle, "cairo_rectangle" },
+        { &C.show_text, "cairo_show_text" }, { &C.fill, "cairo_fill" }, { &C.stroke, "cairo_stroke" },
+        { &C.show_page, "cairo_show_page" }, { &C.debug_reset_static_data, "cairo_debug_reset_static_data" },
+    };
+    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+        void *f = dlsym(h, syms[i].name);
+        if (!f) {
+            snprintf(err, errlen, "cairo lacks %s", syms[i].name);
+            return false;
+        }
+        memcpy(syms[i].slot, &f, sizeof f);   /* POSIX: a function's address from dlsym */
+    }
+    void *fc = dlopen("libfontconfig.so.1", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    void *fini = fc ? dlsym(fc, "FcFini") : NULL;
+    if (fini)
+        memcpy(&C.fc_fini, &fini, sizeof fini);
+    C.loaded = true;
+    return true;
+}
+
 static void text_at(cairo_t *cr, double x, double y, double size, const char *s)
 {
-    cairo_set_font_size(cr, size);
-    cairo_move_to(cr, x, y);
-    cairo_show_text(cr, s);
+    C.set_font_size(cr, size);
+    C.move_to(cr, x, y);
+    C.show_text(cr, s);
 }
 
 /* A bar chart of one top table (up to TOPN bars) with its lines of text. */
@@ -446,7 +510,7 @@ static void draw_table(cairo_t *cr, const struct page *pg, int t, double x, doub
 {
     char title[64];
     snprintf(title, sizeof title, "%s %s", pg->ntop[t] ? "Top" : "No", TABLE[t]);
-    cairo_set_source_rgb(cr, 0, 0, 0);
+    C.set_source_rgb(cr, 0, 0, 0);
     text_at(cr, x, y, 11, title);
     uint64_t max = pg->ntop[t] ? pg->top[t][0].bytes : 0;
     char lab[32];
@@ -457,11 +521,11 @@ static void draw_table(cairo_t *cr, const struct page *pg, int t, double x, doub
     double bx = x + 40, bw = (w - 50) / TOPN;
     for (size_t i = 0; i < pg->ntop[t]; i++) {
         double bh = max ? (h - 30) * (double)pg->top[t][i].bytes / (double)max : 0;
-        cairo_set_source_rgb(cr, 0.25, 0.45, 0.80);
-        cairo_rectangle(cr, bx + (double)i * bw + 4, y + h - bh, bw - 8, bh);
-        cairo_fill(cr);
+        C.set_source_rgb(cr, 0.25, 0.45, 0.80);
+        C.rectangle(cr, bx + (double)i * bw + 4, y + h - bh, bw - 8, bh);
+        C.fill(cr);
     }
-    cairo_set_source_rgb(cr, 0, 0, 0);
+    C.set_source_rgb(cr, 0, 0, 0);
     for (size_t i = 0; i < pg->ntop[t]; i++) {
         char line[160];
         fmt_top(&pg->top[t][i], i, pg->total[t], line, sizeof line);
@@ -494,18 +558,20 @@ static cairo_status_t write_cb(void *closure, const unsigned char *data, unsigne
 int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t errlen)
 {
     flush_pending(v, NCLASS - 1);
+    if (!load_cairo(err, errlen))
+        return -1;
     struct page pg;
     make_page(v, input, &pg);
     struct sink out = { fd, 0 };
-    cairo_surface_t *sf = cairo_pdf_surface_create_for_stream(write_cb, &out, 612, 792);
-    if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) {
-        snprintf(err, errlen, "%s", cairo_status_to_string(cairo_surface_status(sf)));
-        cairo_surface_destroy(sf);
+    cairo_surface_t *sf = C.pdf_surface_create_for_stream(write_cb, &out, 612, 792);
+    if (C.surface_status(sf) != CAIRO_STATUS_SUCCESS) {
+        snprintf(err, errlen, "%s", C.status_to_string(C.surface_status(sf)));
+        C.surface_destroy(sf);
         return -1;
     }
-    cairo_t *cr = cairo_create(sf);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_t *cr = C.create(sf);
+    C.select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    C.set_source_rgb(cr, 0, 0, 0);
     text_at(cr, 36, 40, 16, pg.title);
     const char *hdr[] = { pg.input, pg.generated, pg.range, pg.packets, pg.transports };
     for (int i = 0; i < 5; i++)
@@ -540,29 +606,29 @@ int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t 
         for (int k = 0; k < NCLASS; k++) {
             if (!bars[b][k] || !maxbar) continue;
             double bh = hh * (double)bars[b][k] / (double)maxbar;
-            cairo_set_source_rgb(cr, CLASS_RGB[k][0], CLASS_RGB[k][1], CLASS_RGB[k][2]);
-            cairo_rectangle(cr, hx + b * (hw / nbars), y0 - bh, hw / nbars * 0.8, bh);
-            cairo_fill(cr);
+            C.set_source_rgb(cr, CLASS_RGB[k][0], CLASS_RGB[k][1], CLASS_RGB[k][2]);
+            C.rectangle(cr, hx + b * (hw / nbars), y0 - bh, hw / nbars * 0.8, bh);
+            C.fill(cr);
             y0 -= bh;
         }
     }
     /* the cumulative line */
     if (v->bytes) {
-        cairo_set_source_rgb(cr, 0, 0, 0);
-        cairo_set_line_width(cr, 0.8);
+        C.set_source_rgb(cr, 0, 0, 0);
+        C.set_line_width(cr, 0.8);
         uint64_t cum = 0, all = 0;
         for (int b = 0; b < nbars; b++)
             for (int k = 0; k < NCLASS; k++)
                 all += bars[b][k];
-        cairo_move_to(cr, hx, hy + hh);
+        C.move_to(cr, hx, hy + hh);
         for (int b = 0; b < nbars && all; b++) {
             for (int k = 0; k < NCLASS; k++)
                 cum += bars[b][k];
-            cairo_line_to(cr, hx + (b + 1) * (hw / nbars), hy + hh - hh * (double)cum / (double)all);
+            C.line_to(cr, hx + (b + 1) * (hw / nbars), hy + hh - hh * (double)cum / (double)all);
         }
-        cairo_stroke(cr);
+        C.stroke(cr);
     }
-    cairo_set_source_rgb(cr, 0, 0, 0);
+    C.set_source_rgb(cr, 0, 0, 0);
     char lab[32];
     for (int i = 0; i <= 4; i++) {
         fmt_axis(maxbar * (uint64_t)i / 4, lab, sizeof lab);
@@ -575,10 +641,10 @@ int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t 
     double lx = hx;
     for (int k = 0; k < NCLASS; k++) {
         if (!used[k]) continue;
-        cairo_set_source_rgb(cr, CLASS_RGB[k][0], CLASS_RGB[k][1], CLASS_RGB[k][2]);
-        cairo_rectangle(cr, lx, hy + hh + 28, 8, 8);
-        cairo_fill(cr);
-        cairo_set_source_rgb(cr, 0, 0, 0);
+        C.set_source_rgb(cr, CLASS_RGB[k][0], CLASS_RGB[k][1], CLASS_RGB[k][2]);
+        C.rectangle(cr, lx, hy + hh + 28, 8, 8);
+        C.fill(cr);
+        C.set_source_rgb(cr, 0, 0, 0);
         text_at(cr, lx + 11, hy + hh + 35, 8, CLASS_NAME[k]);
         lx += 90;
     }
@@ -589,19 +655,20 @@ int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t 
     draw_table(cr, &pg, 2, 36, 560, 250, 120);
     draw_table(cr, &pg, 3, 320, 560, 250, 120);
 
-    cairo_show_page(cr);
-    cairo_destroy(cr);
-    cairo_surface_finish(sf);
-    cairo_status_t st = cairo_surface_status(sf);
-    cairo_surface_destroy(sf);
-    cairo_debug_reset_static_data();   /* give back cairo's and fontconfig's caches: */
-    FcFini();                          /* nothing left for a leak checker to see */
+    C.show_page(cr);
+    C.destroy(cr);
+    C.surface_finish(sf);
+    cairo_status_t st = C.surface_status(sf);
+    C.surface_destroy(sf);
+    C.debug_reset_static_data();   /* give back cairo's and fontconfig's caches: */
+    if (C.fc_fini)                     /* nothing left for a leak checker to see */
+        C.fc_fini();
     if (out.err) {
         snprintf(err, errlen, "%s", strerror(out.err));
         return -1;
     }
     if (st != CAIRO_STATUS_SUCCESS) {
-        snprintf(err, errlen, "%s", cairo_status_to_string(st));
+        snprintf(err, errlen, "%s", C.status_to_string(st));
         return -1;
     }
     return 0;
