@@ -785,15 +785,21 @@ static void keep_frame(struct defrag *d, struct dg *g, const struct defrag_frame
 
 /* ---- output ---- */
 
-static uint16_t ipv4_cksum(const uint8_t *h, size_t n)
+/* sum plus the 16-bit one's-complement sum of p[0..n) (an odd last byte
+ * padded with zero), folded to 16 bits. */
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t sum)
 {
-    uint32_t sum = 0;
-    for (size_t i = 0; i + 1 < n; i += 2)
-        sum += (uint32_t)h[i] << 8 | h[i + 1];
+    size_t i = 0;
+    for (; i + 1 < n; i += 2)
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    if (i < n)
+        sum += (uint32_t)p[i] << 8;
     while (sum >> 16)
         sum = (sum & 0xFFFF) + (sum >> 16);
-    return (uint16_t)~sum;
+    return sum;
 }
+
+static uint16_t ipv4_cksum(const uint8_t *h, size_t n) { return (uint16_t)~sum16(h, n, 0); }
 
 /* Bytes of header that count toward the 65,535 limit. */
 static size_t hdr_extra(int family, size_t hdrlen)
@@ -836,31 +842,20 @@ static void build_output(struct defrag *d, const struct dg *g, size_t *outlen)
 static int tcp_checksum_ok(const struct dg *g, const uint8_t *o, size_t n)
 {
     size_t hl = g->hdrlen;
-    uint32_t sum = 0;
+    uint32_t sum;                      /* the pseudo-header's addresses */
     if (g->key.family == 4) {
         if (g->key.proto != 6 || hl < 20)
             return -1;
-        for (size_t i = 12; i < 20; i += 2)
-            sum += (uint32_t)o[i] << 8 | o[i + 1];
+        sum = sum16(o + 12, 8, 0);
     } else {
         if (g->frag_nh != 6 || hl != 40)
             return -1;
-        for (size_t i = 8; i < 40; i += 2)
-            sum += (uint32_t)o[i] << 8 | o[i + 1];
+        sum = sum16(o + 8, 32, 0);
     }
     if (n < hl + 20)
         return -1;
     size_t tl = n - hl;
-    sum += 6 + (uint32_t)tl;
-    const uint8_t *t = o + hl;
-    size_t i = 0;
-    for (; i + 1 < tl; i += 2)
-        sum += (uint32_t)t[i] << 8 | t[i + 1];
-    if (i < tl)
-        sum += (uint32_t)t[i] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    return sum == 0xFFFF;
+    return sum16(o + hl, tl, sum + 6 + (uint32_t)tl) == 0xFFFF;
 }
 
 static bool seq_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }

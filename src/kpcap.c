@@ -12,7 +12,9 @@
 
 #include "naming.h"
 #include "options.h"
+#include "pcapwrite.h"
 #include "sink_file.h"
+#include "util/io.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -179,7 +181,7 @@ static struct kfile *file_for(struct kpcap *k, const char *path, int dlt)
     return f;
 }
 
-static struct kfile *dir_file(struct kpcap *k, const struct kpcap_flow *fl, int dlt)
+static struct kfile *dir_file(struct kpcap *k, struct flow *fl, int dlt)
 {
     struct { struct flowkey key; uint16_t vlan; } hk;
     memset(&hk, 0, sizeof hk);
@@ -191,19 +193,9 @@ static struct kfile *dir_file(struct kpcap *k, const struct kpcap_flow *fl, int 
             d->has_vlan == fl->has_vlan && (!fl->has_vlan || d->vlan == fl->vlan))
             return d->file;
     /* a new direction: its name, from this first packet */
-    struct flow tmp;
-    memset(&tmp, 0, sizeof tmp);
-    tmp.key = fl->key;
-    tmp.first_us = fl->ts_us;
-    tmp.last_us = fl->ts_us;
-    tmp.has_vlan = fl->has_vlan;
-    tmp.vlan = fl->vlan;
-    tmp.has_mac = fl->has_mac;
-    memcpy(tmp.mac_src, fl->mac_src, 6);
-    memcpy(tmp.mac_dst, fl->mac_dst, 6);
-    tmp.flow_id = k->next_id++;
+    fl->flow_id = k->next_id++;
     char path[PATH_MAX];
-    int n = naming_render(k->o->tmpl, k->o->outdir, &tmp, 0, k->o->tdelta_us, path, sizeof path - 5);
+    int n = naming_render(k->o->tmpl, k->o->outdir, fl, 0, k->o->tdelta_us, path, sizeof path - 5);
     if (n < 0)
         return NULL;
     memcpy(path + n, ".pcap", 6);
@@ -219,35 +211,6 @@ static struct kfile *dir_file(struct kpcap *k, const struct kpcap_flow *fl, int 
     k->dirs[h & (k->ndirb - 1)] = d;
     k->ndir++;
     return d->file;
-}
-
-static void le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
-}
-
-static bool write_all(int fd, struct iovec *iov, int n)
-{
-    while (n > 0) {
-        ssize_t w = writev(fd, iov, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            if (w == 0)
-                errno = EIO;
-            return false;
-        }
-        while (n > 0 && (size_t)w >= iov->iov_len) {
-            w -= (ssize_t)iov->iov_len;
-            iov++;
-            n--;
-        }
-        if (n > 0) {
-            iov->iov_base = (uint8_t *)iov->iov_base + w;
-            iov->iov_len -= (size_t)w;
-        }
-    }
-    return true;
 }
 
 static void failed(struct kpcap *k, struct kfile *f, const char *what, int e)
@@ -288,16 +251,10 @@ static bool file_open(struct kpcap *k, struct kfile *f)
         return false;
     }
     if (!f->created) {
-        uint8_t h[24];
-        le32(h, 0xa1b2c3d4u);
-        h[4] = 2; h[5] = 0; h[6] = 4; h[7] = 0;
-        le32(h + 8, 0);
-        le32(h + 12, 0);
-        le32(h + 16, 262144);
-        le32(h + 20, (uint32_t)f->dlt);
-        struct iovec iov = { h, sizeof h };
+        uint8_t h[PCAP_FILE_HDR];
+        pcapwrite_file_header(h, f->dlt);
         f->created = true;
-        if (!write_all(f->fd, &iov, 1)) {
+        if (write_all(f->fd, h, sizeof h, NULL) < 0) {
             failed(k, f, "write", errno);
             return false;
         }
@@ -305,7 +262,7 @@ static bool file_open(struct kpcap *k, struct kfile *f)
     return true;
 }
 
-int kpcap_packet(struct kpcap *k, const struct kpcap_flow *fl, int dlt, int64_t ts_us,
+int kpcap_packet(struct kpcap *k, struct flow *fl, int dlt, int64_t ts_us,
                  const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
 {
     if (k->error)
@@ -331,14 +288,10 @@ int kpcap_packet(struct kpcap *k, const struct kpcap_flow *fl, int dlt, int64_t 
     if (f->fd < 0 && !file_open(k, f))
         return k->error ? -1 : 0;
     lru_front(k, f);
-    uint8_t rh[16];
-    int64_t sec = ts_us >= 0 ? ts_us / 1000000 : 0;
-    le32(rh, (uint32_t)sec);
-    le32(rh + 4, (uint32_t)(ts_us >= 0 ? ts_us % 1000000 : 0));
-    le32(rh + 8, caplen);
-    le32(rh + 12, wirelen);
+    uint8_t rh[PCAP_REC_HDR];
+    pcapwrite_record_header(rh, ts_us, caplen, wirelen);
     struct iovec iov[2] = { { rh, sizeof rh }, { (void *)(uintptr_t)frame, caplen } };
-    if (!write_all(f->fd, iov, 2)) {
+    if (writev_all(f->fd, iov, 2, NULL) < 0) {
         failed(k, f, "write", errno);
         file_close(k, f);
         return k->error ? -1 : 0;

@@ -26,21 +26,12 @@ struct kpcap *kpcap_new(const struct options *o, struct counters *c, int max_fds
 /* Closes everything. */
 void kpcap_free(struct kpcap *k);
 
-/* What the name of a new file is made from (the first packet). */
-struct kpcap_flow {
-    struct flowkey key;
-    int64_t ts_us;
-    bool has_vlan;
-    uint16_t vlan;
-    bool has_mac;
-    uint8_t mac_src[6], mac_dst[6];
-};
-
 /* Append one frame (dlt, the record's time and lengths) to the file of
- * fl's direction.  Returns -1 when the run must stop (disk full):
+ * fl's direction.  fl carries what names are made of (key, first_us, VLAN,
+ * MACs: this packet's); its flow_id is set when a new direction is named.  Returns -1 when the run must stop (disk full):
  * kpcap_error() says why; a file that cannot be written is said once and
  * counted in kpcap_failures(). */
-int kpcap_packet(struct kpcap *k, const struct kpcap_flow *fl, int dlt, int64_t ts_us,
+int kpcap_packet(struct kpcap *k, struct flow *fl, int dlt, int64_t ts_us,
                  const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
 
 const char *kpcap_error(const struct kpcap *k);

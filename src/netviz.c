@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/io.h"
 #include "util/xalloc.h"
 
 #define NB 1024                        /* fine time buckets */
@@ -541,17 +542,8 @@ struct sink {
 static cairo_status_t write_cb(void *closure, const unsigned char *data, unsigned int len)
 {
     struct sink *k = closure;
-    while (len > 0 && !k->err) {
-        ssize_t w = write(k->fd, data, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            k->err = w < 0 ? errno : EIO;
-            break;
-        }
-        data += w;
-        len -= (unsigned int)w;
-    }
+    if (!k->err && write_all(k->fd, data, len, NULL) < 0)
+        k->err = errno;
     return k->err ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 

@@ -16,6 +16,7 @@
 
 #include "counters.h"
 #include "sink_file.h"
+#include "util/io.h"
 #include "util/log.h"
 #include "util/spawn.h"
 #include "util/xalloc.h"
@@ -58,9 +59,9 @@ const char *http_mime_ext(const char *v, size_t len)
 
 /* ---- the parser ---- */
 
-bool http_is_response_stream(const uint8_t *buf, size_t n)
+bool http_is_response_stream(const uint8_t *head, size_t n)
 {
-    return n >= MIN_STREAM && memcmp(buf, "HTTP/1.", 7) == 0;
+    return n >= MIN_STREAM && memcmp(head, "HTTP/1.", 7) == 0;
 }
 
 struct cur {
@@ -374,7 +375,7 @@ unsigned http_scan(const uint8_t *buf, size_t n, bool gunzip, const struct http_
 /* ---- flow files ---- */
 
 struct bodies {
-    struct sink_file *s;
+    const char *outdir;
     const char *path;
     const struct http_scan_config *cfg;
     struct counters *c;
@@ -406,7 +407,7 @@ static void on_data(void *arg, uint64_t off, const uint8_t *p, size_t len)
         return;
     if (B->fd < 0) {
         B->off = off;
-        B->fd = sink_file_open_path(B->s, B->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+        B->fd = outdir_open(B->outdir, B->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
         if (B->fd < 0) {
             log_error("%s: cannot create: %s", B->name, strerror(errno));
             B->c->n[C_HTTP_BODY_FAILED]++;
@@ -414,19 +415,13 @@ static void on_data(void *arg, uint64_t off, const uint8_t *p, size_t len)
             return;
         }
     }
-    while (len > 0) {
-        ssize_t w = write(B->fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            log_error("%s: write: %s", B->name, w < 0 ? strerror(errno) : "short write");
-            B->c->n[C_HTTP_BODY_FAILED]++;
-            B->failed = true;
-            return;
-        }
-        p += w;
-        len -= (size_t)w;
-        B->size += (uint64_t)w;
+    size_t done;
+    int r = write_all(B->fd, p, len, &done);
+    B->size += done;
+    if (r < 0) {
+        log_error("%s: write: %s", B->name, strerror(errno));
+        B->c->n[C_HTTP_BODY_FAILED]++;
+        B->failed = true;
     }
 }
 
@@ -456,15 +451,14 @@ static void on_end(void *arg)
     }
 }
 
-char *http_scan_flow_file(struct sink_file *s, const char *path,
+char *http_scan_flow_file(const char *outdir, const char *path,
                           const struct http_scan_config *cfg, struct counters *c)
 {
-    int fd = sink_file_open_path(s, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = outdir_open(outdir, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return NULL;
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < MIN_STREAM ||
-        (uint64_t)st.st_size > SIZE_MAX) {
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > SIZE_MAX) {
         close(fd);
         return NULL;
     }
@@ -474,7 +468,7 @@ char *http_scan_flow_file(struct sink_file *s, const char *path,
     do
         h = pread(fd, head, sizeof head, 0);
     while (h < 0 && errno == EINTR);
-    if (h != (ssize_t)sizeof head || memcmp(head, "HTTP/1.", 7) != 0) {
+    if (h != (ssize_t)sizeof head || !http_is_response_stream(head, n)) {
         close(fd);                     /* not a response stream: no need to map it */
         return NULL;
     }
@@ -483,26 +477,24 @@ char *http_scan_flow_file(struct sink_file *s, const char *path,
     if (m == MAP_FAILED)
         return NULL;
     char *xml = NULL;
-    if (http_is_response_stream(m, n)) {
-        xmlBufferPtr buf = xmlBufferCreate();
-        xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
-        if (w) {
-            xmlTextWriterSetQuoteChar(w, '\'');
-            xmlTextWriterStartElement(w, BAD_CAST "byte_runs");
-            struct bodies B = { s, path, cfg, c, w, NULL, -1, false, 0, 0 };
-            struct http_cb cb = { &B, on_begin, on_data, on_end };
-            c->n[C_HTTP_STREAMS]++;
-            http_scan(m, n, cfg->gunzip, &cb);
-            free(B.name);
-            xmlTextWriterWriteRaw(w, BAD_CAST "\n    ");
-            xmlTextWriterEndElement(w);
-            xmlTextWriterFlush(w);
-            xmlFreeTextWriter(w);
-            xml = xstrdup((const char *)xmlBufferContent(buf));
-        }
-        if (buf)
-            xmlBufferFree(buf);
+    xmlBufferPtr buf = xmlBufferCreate();
+    xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+    if (w) {
+        xmlTextWriterSetQuoteChar(w, '\'');
+        xmlTextWriterStartElement(w, BAD_CAST "byte_runs");
+        struct bodies B = { outdir, path, cfg, c, w, NULL, -1, false, 0, 0 };
+        struct http_cb cb = { &B, on_begin, on_data, on_end };
+        c->n[C_HTTP_STREAMS]++;
+        http_scan(m, n, cfg->gunzip, &cb);
+        free(B.name);
+        xmlTextWriterWriteRaw(w, BAD_CAST "\n    ");
+        xmlTextWriterEndElement(w);
+        xmlTextWriterFlush(w);
+        xmlFreeTextWriter(w);
+        xml = xstrdup((const char *)xmlBufferContent(buf));
     }
+    if (buf)
+        xmlBufferFree(buf);
     munmap(m, n);
     return xml;
 }

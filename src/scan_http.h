@@ -33,8 +33,9 @@ struct http_cb {
     void (*end)(void *arg);
 };
 
-/* Is buf (n bytes) a stream the scanner parses? */
-bool http_is_response_stream(const uint8_t *buf, size_t n);
+/* Is a stream of n bytes that begins with head (its first 7 bytes at
+ * least, when n >= 80) one the scanner parses? */
+bool http_is_response_stream(const uint8_t *head, size_t n);
 
 /* Parse the responses in buf[0..n); gunzip: inflate gzip/deflate bodies.
  * Returns the number of responses whose header was complete. */
@@ -46,7 +47,6 @@ const char *http_mime_ext(const char *value, size_t len);
 
 /* ---- on flow files ---- */
 
-struct sink_file;
 struct counters;
 
 struct http_scan_config {
@@ -55,12 +55,12 @@ struct http_scan_config {
     const char *cmd;          /* -S http_cmd (NULL or "": none) */
 };
 
-/* Scan the flow file at path (opened through the sink: no symlink followed
- * under the output directory).  Returns NULL when the file is not an HTTP
+/* Scan the flow file at path, under the output directory outdir (no
+ * symlink followed there; body files likewise).  Returns NULL when the file is not an HTTP
  * response stream, else a malloc'd XML fragment "<byte_runs>...</byte_runs>"
  * for the flow's fileobject.  Body files that cannot be written are counted
  * and reported. */
-char *http_scan_flow_file(struct sink_file *s, const char *path,
+char *http_scan_flow_file(const char *outdir, const char *path,
                           const struct http_scan_config *cfg, struct counters *c);
 
 #endif

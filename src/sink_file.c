@@ -209,11 +209,6 @@ static bool dg_final(struct fdigest *d, uint8_t md5[16], uint8_t sha256[32])
            EVP_DigestFinal_ex(d->sha256, sha256, NULL);
 }
 
-int sink_file_open_path(const struct sink_file *s, const char *path, int flags)
-{
-    return open_in_outdir(s, path, flags);
-}
-
 bool sink_file_digest(struct sink_file *s, struct flow *f, uint8_t md5[16], uint8_t sha256[32])
 {
     struct fsink *fs = &f->fs;

@@ -60,10 +60,6 @@ bool sink_file_digest(struct sink_file *s, struct flow *f, uint8_t md5[16], uint
  * if it cannot be read. */
 bool sink_file_hash_file(struct sink_file *s, const char *path, uint8_t md5[16], uint8_t sha256[32]);
 
-/* open(2) of a path under the output directory without following a symlink
- * planted there (the http scanner's flow and body files); mode 0666. */
-int sink_file_open_path(const struct sink_file *s, const char *path, int flags);
-
 /* open(2) of path, a name under the output directory od ("" or "."
  * for the current one): every directory between them is opened with
  * O_NOFOLLOW (and made when flags has O_CREAT), so a symlink planted there

@@ -225,7 +225,7 @@ static void flow_release(struct tcpflow *t, struct flow *f)
     char *xml = NULL;
     if (t->sink && t->o->scan_http && f->fs.path && f->fs.stored > 0) {
         struct http_scan_config hc = { t->o->gunzip_http, t->o->http_alert_fd, t->o->http_cmd };
-        xml = http_scan_flow_file(t->sink, f->fs.path, &hc, &t->ctr);
+        xml = http_scan_flow_file(t->o->outdir, f->fs.path, &hc, &t->ctr);
     }
     if (t->done_fn) {
         struct flow_summary s;
@@ -248,7 +248,8 @@ static void flow_release(struct tcpflow *t, struct flow *f)
  * in console mode the name it would have had ("" for a flow without data). */
 static void flow_hooks(struct tcpflow *t, struct flow *f)
 {
-    if (t->o->tcp_alert_fd < 0 && !(t->o->tcp_cmd && *t->o->tcp_cmd && f->fs.path)) return;
+    bool cmd = *t->o->tcp_cmd && f->fs.path;
+    if (t->o->tcp_alert_fd < 0 && !cmd) return;
     char name[PATH_MAX];
     const char *p = f->fs.path;
     if (!p) {
@@ -259,7 +260,7 @@ static void flow_hooks(struct tcpflow *t, struct flow *f)
         p = name;
     }
     alert_line(t->o->tcp_alert_fd, "close", p);
-    if (t->o->tcp_cmd && *t->o->tcp_cmd && f->fs.path) spawn_cmd(t->o->tcp_cmd, f->fs.path);
+    if (cmd) spawn_cmd(t->o->tcp_cmd, f->fs.path);
 }
 
 /* Open -> closed: the file is finished (times set, fd closed); the flow
@@ -303,21 +304,37 @@ static void expire_idle(struct tcpflow *t, int64_t now)
     }
 }
 
-static struct flow *flow_new(struct tcpflow *t, const struct flowkey *k, uint32_t h,
-                             const struct tcp_seg *seg, const struct l2_info *l2, int64_t ts)
+static void key_of(struct flowkey *k, const struct ip_pkt *ip, const struct tcp_seg *seg)
 {
-    struct flow *f = xcalloc(1, sizeof *f);
+    memset(k, 0, sizeof *k);
+    k->family = (uint8_t)ip->family;
+    k->sport = seg->sport;
+    k->dport = seg->dport;
+    memcpy(k->src, ip->src, 16);
+    memcpy(k->dst, ip->dst, 16);
+}
+
+/* What names are made of: the key, the first packet's time and link layer. */
+static void name_fields(struct flow *f, const struct flowkey *k, const struct l2_info *l2, int64_t ts)
+{
     f->key = *k;
-    f->hash = h;
-    f->state = FLOW_OPEN;
-    f->flow_id = t->next_flow_id++;
     f->first_us = f->last_us = ts;
-    f->fs.fd = -1;
     f->has_mac = l2->has_mac;
     memcpy(f->mac_src, l2->mac_src, 6);
     memcpy(f->mac_dst, l2->mac_dst, 6);
     f->has_vlan = l2->has_vlan;
     f->vlan = l2->vlan;
+}
+
+static struct flow *flow_new(struct tcpflow *t, const struct flowkey *k, uint32_t h,
+                             const struct tcp_seg *seg, const struct l2_info *l2, int64_t ts)
+{
+    struct flow *f = xcalloc(1, sizeof *f);
+    name_fields(f, k, l2, ts);
+    f->hash = h;
+    f->state = FLOW_OPEN;
+    f->flow_id = t->next_flow_id++;
+    f->fs.fd = -1;
     bool syn = seg->flags & TH_SYN;
     reasm_init(&f->rs, syn ? seg->seq : seg->seq - 1, syn);
     f->client = syn && !(seg->flags & TH_ACK);
@@ -447,12 +464,7 @@ static void process_tcp(struct tcpflow *t, const struct capture_pkt *cp, const s
                         const struct ip_pkt *ip, const struct tcp_seg *seg)
 {
     struct flowkey k;
-    memset(&k, 0, sizeof k);
-    k.family = (uint8_t)ip->family;
-    k.sport = seg->sport;
-    k.dport = seg->dport;
-    memcpy(k.src, ip->src, 16);
-    memcpy(k.dst, ip->dst, 16);
+    key_of(&k, ip, seg);
     uint32_t h = flowtab_hash(&t->tab, &k);
     struct flow *f = flowtab_find(&t->tab, &k, h);
     bool syn = seg->flags & TH_SYN;
@@ -554,19 +566,11 @@ static void kpcap_write(struct tcpflow *t, const struct capture_pkt *cp, const s
                         const struct ip_pkt *ip, const struct tcp_seg *seg, const uint8_t *ipb,
                         const uint8_t *whole, size_t wlen)
 {
-    struct kpcap_flow fl;
+    struct flowkey k;
+    key_of(&k, ip, seg);
+    struct flow fl;                    /* what the name of a new file is made of */
     memset(&fl, 0, sizeof fl);
-    fl.key.family = (uint8_t)ip->family;
-    fl.key.sport = seg->sport;
-    fl.key.dport = seg->dport;
-    memcpy(fl.key.src, ip->src, 16);
-    memcpy(fl.key.dst, ip->dst, 16);
-    fl.ts_us = cp->ts_us;
-    fl.has_vlan = l2->has_vlan;
-    fl.vlan = l2->vlan;
-    fl.has_mac = l2->has_mac;
-    memcpy(fl.mac_src, l2->mac_src, 6);
-    memcpy(fl.mac_dst, l2->mac_dst, 6);
+    name_fields(&fl, &k, l2, cp->ts_us);
     const uint8_t *frame = cp->data;
     uint32_t caplen = cp->caplen, wirelen = cp->wirelen;
     if (whole) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/io.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -22,14 +23,7 @@ void alert_line(int fd, const char *what, const char *name)
     size_t n = strlen(what) + strlen(name) + 3;
     char *line = xmalloc(n);
     int len = snprintf(line, n, "%s\t%s\n", what, name);
-    for (int off = 0; off < len;) {
-        ssize_t w = write(fd, line + off, (size_t)(len - off));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (int)w;
-    }
+    (void)write_all(fd, line, (size_t)len, NULL);   /* the reader went away: nothing to do */
     free(line);
 }
 
