@@ -4,9 +4,9 @@ observing Debian's tcpflow 1.6.1 (the reference): a capture with one HTTP
 response per candidate type is given to `tcpflow -e http`, and the extension
 of each HTTPBODY file it writes is read back.  Candidate types: /etc/mime.types,
 /usr/share/mime/types and the type-like strings of the reference binary.
-Prints src/scan_http_mime.inc (sorted, for bsearch).  Data, not code, carries over.
+Prints src/scan/http_mime.inc (sorted, for bsearch).  Data, not code, carries over.
 
-  python3 scripts/gen-mime-table.py > src/scan_http_mime.inc
+  python3 scripts/gen-mime-table.py > src/scan/http_mime.inc
 """
 import os
 import re

@@ -1,14 +1,14 @@
 /* main.c - options -> run context -> inputs -> exit status.
  * With options.c the only place that decides to exit. */
-#include "capture.h"
-#include "datalink.h"
-#include "options.h"
-#include "privs.h"
+#include "capture/capture.h"
+#include "decode/datalink.h"
+#include "app/options.h"
+#include "app/privs.h"
 #include "report/dfxml.h"
-#include "sink_console.h"
-#include "netviz.h"
-#include "sink_file.h"
-#include "tcpflow.h"
+#include "output/sink_console.h"
+#include "scan/netviz.h"
+#include "output/sink_file.h"
+#include "app/tcpflow.h"
 #include "util/log.h"
 #include <errno.h>
 #include <limits.h>

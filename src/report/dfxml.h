@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "flowsum.h"
+#include "flow/flowsum.h"
 
 struct dfxml;
 

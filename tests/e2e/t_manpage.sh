@@ -1,11 +1,11 @@
 #!/bin/sh
 # docs/tcpflow.1: formats without a warning, renders with man(1), and documents
 # every option letter of the getopt string, every long option and every -S
-# setting that src/options.c accepts; -hh lists them all too.
+# setting that src/app/options.c accepts; -hh lists them all too.
 . "$(dirname "$0")/lib.sh"
 command -v groff >/dev/null || skip "groff not installed"
 MAN=$TOP/docs/tcpflow.1
-SRC=$TOP/src/options.c
+SRC=$TOP/src/app/options.c
 [ -f "$MAN" ] || { bad "no $MAN"; finish; }
 
 out=$(groff -ww -man -z "$MAN" 2>&1)

@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "defrag.h"
+#include "decode/defrag.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

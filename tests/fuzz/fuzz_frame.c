@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datalink.h"
-#include "ip.h"
-#include "tcp.h"
+#include "decode/datalink.h"
+#include "decode/ip.h"
+#include "decode/tcp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scan_http.h"
+#include "scan/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

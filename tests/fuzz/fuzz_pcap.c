@@ -4,9 +4,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "capture.h"
-#include "decomp.h"
-#include "pcapfile.h"
+#include "capture/capture.h"
+#include "capture/decomp.h"
+#include "capture/pcapfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

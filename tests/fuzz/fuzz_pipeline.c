@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include "netviz.h"
-#include "options.h"
-#include "tcpflow.h"
+#include "scan/netviz.h"
+#include "app/options.h"
+#include "app/tcpflow.h"
 
 static const int dlts[] = { 1, 0, 101, 113, 276, 9, 104, 127, 105, 228, 229, 108, 12, 14, 50, 6 };
 

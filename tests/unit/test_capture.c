@@ -24,8 +24,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "capture.h"
-#include "pcapfile.h"
+#include "capture/capture.h"
+#include "capture/pcapfile.h"
 
 #define CORPUS "/work/shared/corpus"
 

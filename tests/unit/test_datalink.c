@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datalink.h"
-#include "ip.h"
-#include "tcp.h"
+#include "decode/datalink.h"
+#include "decode/ip.h"
+#include "decode/tcp.h"
 
 /* ---- frame building ---------------------------------------------------- */
 

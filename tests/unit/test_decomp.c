@@ -16,7 +16,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "decomp.h"
+#include "capture/decomp.h"
 
 /* ---- helpers ---- */
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "defrag.h"
+#include "decode/defrag.h"
 
 #define SEC 1000000LL
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flowtab.h"
+#include "flow/flowtab.h"
 
 static void key4(struct flowkey *k, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 {

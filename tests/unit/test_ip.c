@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ip.h"
+#include "decode/ip.h"
 
 struct pb {
     uint8_t b[2048];

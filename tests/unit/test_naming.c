@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "naming.h"
+#include "output/naming.h"
 
 /* ---- helpers ---- */
 

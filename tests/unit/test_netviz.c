@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netviz.h"
+#include "scan/netviz.h"
 
 #define SEC 1000000LL
 

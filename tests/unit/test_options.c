@@ -21,8 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "naming.h"
-#include "options.h"
+#include "output/naming.h"
+#include "app/options.h"
 #include "util/log.h"
 
 /* ---- harness: parse in a child ---- */

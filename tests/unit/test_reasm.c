@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "reasm.h"
+#include "flow/reasm.h"
 
 /* A tiny "file": what the emits wrote. */
 struct img { uint8_t b[256]; uint64_t len; int emits; };

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "scan_http.h"
+#include "scan/http.h"
 
 #define MAXR 16
 

@@ -15,8 +15,8 @@
 
 #include <json-c/json.h>
 
-#include "naming.h"
-#include "sink_console.h"
+#include "output/naming.h"
+#include "output/sink_console.h"
 
 /* ---- harness ---- */
 

@@ -26,8 +26,8 @@
 
 #include <openssl/evp.h>
 
-#include "naming.h"
-#include "sink_file.h"
+#include "output/naming.h"
+#include "output/sink_file.h"
 
 /* ---- harness ---- */
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tcp.h"
+#include "decode/tcp.h"
 
 /* sport 443, dport 51000, seq 0xfffffff0, ack 0x80000001, doff 8 (12 bytes
  * of options), flags FIN|PSH|ACK|ECE, window 0x1234; payload "abc". */

@@ -1,0 +1,21 @@
+/* counters.c - names and printing of the drop/skip counters. */
+#include "util/counters.h"
+#include <inttypes.h>
+
+static const char *const texts[C__COUNT] = {
+#define X(id, text) text,
+    COUNTER_LIST(X)
+#undef X
+};
+
+const char *counter_text(enum counter_id id)
+{
+    return (unsigned)id < C__COUNT ? texts[id] : "?";
+}
+
+void counters_print(const struct counters *c, FILE *f)
+{
+    for (int i = 0; i < C__COUNT; i++)
+        if (c->n[i])
+            fprintf(f, "  %12" PRIu64 " %s\n", c->n[i], texts[i]);
+}
