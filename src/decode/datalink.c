@@ -7,7 +7,7 @@
  * frame.  See docs/internals/decode.md.
  */
 #include "decode/datalink.h"
-#include "decode/rd.h"
+#include "util/rd.h"
 
 #include <string.h>
 
