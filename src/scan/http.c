@@ -15,7 +15,9 @@
 #include <zlib.h>
 
 #include "util/counters.h"
-#include "output/sink_file.h"
+#include "flow/flow.h"
+#include "scan/scanner.h"
+#include "util/outdir.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "util/spawn.h"
@@ -498,3 +500,51 @@ char *http_scan_flow_file(const char *outdir, const char *path,
     munmap(m, n);
     return xml;
 }
+
+/* ---- the scanner (scan/scanner.h): bodies out of each finished flow file ---- */
+
+struct http_scanner {
+    const struct scan_env *env;
+    struct http_scan_config cfg;
+};
+
+static void http_release(struct flow_consumer *c, struct flow *f, struct flow_summary *rec)
+{
+    struct http_scanner *h = c->self;
+    (void)f;
+    if (!rec->filename || rec->stored == 0) return;
+    char *xml = http_scan_flow_file(h->env->outdir, rec->filename, &h->cfg, h->env->ctr);
+    if (xml) flowsum_add_xml(rec, xml);
+    free(xml);
+}
+
+static const struct flow_consumer_ops http_ops = { .release = http_release };
+
+static void *http_create(const struct scan_env *env, char *err, size_t errlen)
+{
+    (void)err; (void)errlen;
+    struct http_scanner *h = xcalloc(1, sizeof *h);
+    h->env = env;
+    h->cfg.gunzip = env->gunzip;
+    h->cfg.alert_fd = atoi(env->setting(env, "http_alert_fd"));
+    h->cfg.cmd = env->setting(env, "http_cmd");
+    return h;
+}
+
+static void http_destroy(void *self) { free(self); }
+
+static const struct scan_setting http_settings[] = {
+    { "http_cmd", "", "Command to execute on each HTTP attachment" },
+    { "http_alert_fd", "-1", "File descriptor to send information about completed HTTP attachments" },
+    { NULL, NULL, NULL },
+};
+
+const struct scanner scan_http = {
+    .name = "http",
+    .description = "HTTP/1.x response bodies of each flow, de-chunked and decompressed, as -HTTPBODY-NNN files",
+    .flags = SCAN_IN_ALL | SCAN_NEEDS_FILES,
+    .settings = http_settings,
+    .create = http_create,
+    .destroy = http_destroy,
+    .flow = &http_ops,
+};

@@ -13,7 +13,8 @@
  *   packet   every decoded frame (optional; the decode stage calls it).
  *   flow     per-flow events from the connection tracker (optional; see
  *            flow/consumer.h): in-order bytes, placed bytes, close, and
- *            release, where the scanner adds its XML to the flow's record.
+ *            release, where the scanner adds its XML to the flow's record.  The tracker calls
+ *            the hooks with c->self the pointer create returned.
  *   finish   at the end of the run: files of its own (report.pdf), and a
  *            fragment for the report's <summary>.
  *   destroy  always, last.

@@ -84,6 +84,8 @@ struct counters {
 
 /* Text describing a counter. */
 const char *counter_text(enum counter_id id);
+/* Add every counter of src to dst. */
+void counters_add(struct counters *dst, const struct counters *src);
 /* Print every non-zero counter as "  <value> <text>" lines to f. */
 void counters_print(const struct counters *c, FILE *f);
 

@@ -299,10 +299,10 @@ static void test_defaults(void **st)
     assert_int_equal(o->closed_linger_us, 300ull * 1000000);
     assert_int_equal(o->max_closed, 4096);
     assert_int_equal(o->max_flows, 0);
-    assert_false(o->scan_http);
-    assert_false(o->scan_md5);
-    assert_false(o->scan_netviz);
-    assert_true(o->scan_tcpdemux);
+    assert_false(options_scanner_on(o, "http"));
+    assert_false(options_scanner_on(o, "md5"));
+    assert_false(options_scanner_on(o, "netviz"));
+    assert_true(options_scanner_on(o, "tcpdemux"));
     assert_int_equal(o->argc, 1);
     assert_int_equal(o->nsettings, 0);
     assert_int_equal(R.log_level, 1);
@@ -503,7 +503,7 @@ static void test_misc_flags(void **st)
     assert_int_equal(R.r, OPT_RUN);
     assert_string_equal(R.err, "tcpflow: -AH has been deprecated. Just use -a\n");
     assert_string_equal(R.out, "");
-    assert_false(R.o.scan_md5);
+    assert_false(options_scanner_on(&R.o, "md5"));
     res_free(&R);
 
     /* -o: the last one wins */
@@ -641,40 +641,40 @@ static void test_scanners(void **st)
     struct res R;
     expect_run(&R, "-FM", NULL);
     assert_true(R.o.md5);
-    assert_false(R.o.scan_md5);
+    assert_false(options_scanner_on(&R.o, "md5"));
     assert_true(R.o.store_files);
     res_free(&R);
 
     expect_run(&R, "-e", "md5", NULL);
     assert_true(R.o.md5);
-    assert_true(R.o.scan_md5);
+    assert_true(options_scanner_on(&R.o, "md5"));
     res_free(&R);
 
     expect_run(&R, "-a", NULL);
     assert_true(R.o.md5);
-    assert_true(R.o.scan_md5 && R.o.scan_http && R.o.scan_netviz && R.o.scan_tcpdemux);
+    assert_true(options_scanner_on(&R.o, "md5") && options_scanner_on(&R.o, "http") && options_scanner_on(&R.o, "netviz") && options_scanner_on(&R.o, "tcpdemux"));
     assert_true(R.o.store_files);
     res_free(&R);
 
     expect_run(&R, "-e", "all", "-x", "netviz", "-e", "wifiviz", NULL);
-    assert_true(R.o.scan_md5 && R.o.scan_http && R.o.scan_tcpdemux);
-    assert_false(R.o.scan_netviz);
+    assert_true(options_scanner_on(&R.o, "md5") && options_scanner_on(&R.o, "http") && options_scanner_on(&R.o, "tcpdemux"));
+    assert_false(options_scanner_on(&R.o, "netviz"));
     res_free(&R);
 
     expect_run(&R, "-x", "tcpdemux", NULL);
-    assert_false(R.o.scan_tcpdemux);
+    assert_false(options_scanner_on(&R.o, "tcpdemux"));
     assert_false(R.o.store_files);
     res_free(&R);
 
     /* -E: everything off, tcpdemux included, then one on */
     expect_run(&R, "-E", "http", NULL);
-    assert_true(R.o.scan_http);
-    assert_false(R.o.scan_md5 || R.o.scan_netviz || R.o.scan_tcpdemux);
+    assert_true(options_scanner_on(&R.o, "http"));
+    assert_false(options_scanner_on(&R.o, "md5") || options_scanner_on(&R.o, "netviz") || options_scanner_on(&R.o, "tcpdemux"));
     assert_false(R.o.store_files);
     res_free(&R);
     expect_run(&R, "-a", "-E", "tcpdemux", NULL);
-    assert_true(R.o.scan_tcpdemux);
-    assert_false(R.o.scan_md5 || R.o.scan_netviz || R.o.scan_http);
+    assert_true(options_scanner_on(&R.o, "tcpdemux"));
+    assert_false(options_scanner_on(&R.o, "md5") || options_scanner_on(&R.o, "netviz") || options_scanner_on(&R.o, "http"));
     assert_true(R.o.store_files);
     assert_true(R.o.md5);                   /* -a's own md5 stays */
     res_free(&R);
