@@ -253,6 +253,9 @@ static bool apply_setting(struct options *o, const char *name, const char *v)
     else if (!strcmp(name, "frag_max_datagrams")) NUM_U(frag_max_datagrams, 1);
     else if (!strcmp(name, "write_buffer_memcap")) NUM_U(max_buffered, 1);
     else if (!strcmp(name, "max_flows")) NUM_U(max_flows, 1);
+    /* live capture sizes in bytes; hidden until the usage text names them */
+    else if (!strcmp(name, "capture_buffer")) NUM_U(capture_buffer, 1);
+    else if (!strcmp(name, "capture_ring")) { NUM_U(capture_ring, 1); o->capture_ring_set = true; }
     else if (!strcmp(name, "closed_linger")) {
         if (!parse_u64(v, &u) || u > 100000000) goto bad;
         o->closed_linger_us = u * 1000000;
