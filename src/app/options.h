@@ -57,8 +57,8 @@ struct options {
     uint64_t closed_linger_us;
     uint64_t max_closed;
     uint64_t max_flows;
-    uint64_t capture_buffer;  /* -S capture_buffer (hidden for now): 0 = default */
-    uint64_t capture_ring;    /* -S capture_ring (hidden for now), if capture_ring_set */
+    uint64_t capture_buffer;  /* -S capture_buffer: 0 = default */
+    uint64_t capture_ring;    /* -S capture_ring, if capture_ring_set */
     bool capture_ring_set;
     /* scanners */
     bool scan_http, scan_md5, scan_netviz, scan_tcpdemux;
