@@ -1,10 +1,15 @@
 # tcpflow - one non-recursive GNU Makefile.
 #
 #   make            build build/tcpflow
-#   make demo       install missing Debian packages, build, run on tests/data/demo.pcap
-#   make check      install missing packages, build, unit + end-to-end tests, the same under
-#                   ASan+UBSan, and a short fuzzing smoke run
-#   make unit | e2e | asan | fuzz FUZZ_SECONDS=600 | bench | install PREFIX=/usr/local DESTDIR=
+#   make demo       install the missing Debian packages that building needs, build, run on
+#                   tests/data/demo.pcap
+#   make check      install the missing packages of building and of the tests, build, unit +
+#                   end-to-end tests, the same under ASan+UBSan, and a short fuzzing smoke run
+#   make unit | e2e | asan | fuzz FUZZ_SECONDS=600 | bench
+#   make install | uninstall   PREFIX=/usr/local DESTDIR=
+# A library that pkg-config cannot find stops the build with one line naming its Debian
+# package (scripts/deps.sh --pc-check).  The version (-V, report.xml) comes from
+# scripts/version.sh (git describe, or a VERSION file) through $(BUILD)/gen/version_gen.h.
 #
 # Sources are picked up by wildcard: src/**.c (src/main.c is the program),
 # tests/unit/test_*.c (one cmocka binary each), tests/fuzz/fuzz_*.c.
@@ -19,7 +24,7 @@ PKGS_HDR := cairo
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
 OPT     ?= -O2 -g
-CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc -I$(BUILD)/gen
 CFLAGS  += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing $(shell pkg-config --cflags $(PKGS) $(PKGS_HDR) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lm -lpthread
 
@@ -30,16 +35,36 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 600
 
-.PHONY: all demo check layers unit e2e asan asan-build fuzz fuzz-smoke bench install deps clean
+.PHONY: all demo check layers unit e2e asan asan-build fuzz fuzz-smoke bench install uninstall deps \
+        deps-build clean pkgcheck pkgcheck-test FORCE
 all: $(BUILD)/tcpflow
 
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh all
+
+deps-build:
+	@sh scripts/deps.sh build
+
+# One line naming the Debian packages of what pkg-config (or the compiler) cannot find,
+# before any compiler error.  Order-only: runs once per make, rebuilds nothing.
+pkgcheck:
+	@CC="$(CC)" sh scripts/deps.sh --pc-check $(PKGS) $(PKGS_HDR) h:bzlib.h
+
+pkgcheck-test:
+	@CC="$(CC)" sh scripts/deps.sh --pc-check cmocka
+
+# The version header changes only when the version does (then version.c alone rebuilds).
+$(BUILD)/gen/version_gen.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define TCPFLOW_IMPL_VERSION "%s"\n' "$$(sh scripts/version.sh)" > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+
+$(BUILD)/src/util/version.o: $(BUILD)/gen/version_gen.h
 
 # Quiet by default (V=1 prints every command).
 Q := $(if $(V),,@)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -52,7 +77,7 @@ $(BUILD)/tcpflow: $(BUILD)/src/main.o $(BUILD)/libtcpflow.a
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtcpflow.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtcpflow.a | pkgcheck-test
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtcpflow.a $(LDLIBS) -lcmocka
 
@@ -62,7 +87,7 @@ unit: $(UNIT_BIN)
 e2e: $(BUILD)/tcpflow
 	@TCPFLOW=$(CURDIR)/$(BUILD)/tcpflow sh tests/e2e/run.sh
 
-demo: deps
+demo: deps-build
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(BUILD)/tcpflow
 
@@ -108,10 +133,17 @@ check: deps
 bench: all
 	@sh bench/run.sh
 
+# What install puts in place, and uninstall removes: these files only.  Directories are
+# left (as automake's uninstall does: they may hold other programs' files).
+INSTALLED := $(PREFIX)/bin/tcpflow $(PREFIX)/share/man/man1/tcpflow.1
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/tcpflow $(DESTDIR)$(PREFIX)/bin/tcpflow
 	install -m 0644 docs/tcpflow.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpflow.1
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -3,6 +3,7 @@
 #include "output/naming.h"
 #include "scan/scanner.h"
 #include "util/log.h"
+#include "util/version.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <getopt.h>
@@ -91,6 +92,8 @@ static const char usage_limits[] =
 "   -S frag_policy=first    Fragment overlaps: first, last, bsd, linux, windows, solaris\n"
 "   -S frag_memcap=67108864    Bytes of IP fragments held at most\n"
 "   -S frag_max_datagrams=65536    Fragmented datagrams in progress at most\n"
+"   -S capture_buffer=33554432    Live capture: bytes of the kernel buffer (libpcap's, tcpdump -B)\n"
+"   -S capture_ring=67108864    Live capture: bytes of the ring behind it; 0 = no capture thread\n"
 "\n";
 
 /* The settings block of -hh and -H: the scanners' settings from the registry. */
@@ -269,6 +272,9 @@ static bool apply_setting(struct options *o, const char *name, const char *v)
     else if (!strcmp(name, "frag_max_datagrams")) NUM_U(frag_max_datagrams, 1);
     else if (!strcmp(name, "write_buffer_memcap")) NUM_U(max_buffered, 1);
     else if (!strcmp(name, "max_flows")) NUM_U(max_flows, 1);
+    /* live capture sizes in bytes (capture/capture.h) */
+    else if (!strcmp(name, "capture_buffer")) NUM_U(capture_buffer, 1);
+    else if (!strcmp(name, "capture_ring")) { NUM_U(capture_ring, 1); o->capture_ring_set = true; }
     else if (!strcmp(name, "closed_linger")) {
         if (!parse_u64(v, &u) || u > 100000000) goto bad;
         o->closed_linger_us = u * 1000000;
@@ -501,7 +507,10 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
             break;
         }
         case 'U': o->user = optarg; break;
-        case 'V': printf("TCPFLOW %s\n", TCPFLOW_VERSION); return OPT_EXIT_OK;
+        case 'V':       /* 1.6.1's line first (scripts read it), then who we are */
+            printf("TCPFLOW %s (%s %s)\n", TCPFLOW_COMPAT_VERSION, tcpflow_impl_name,
+                   tcpflow_impl_version);
+            return OPT_EXIT_OK;
         case 'v': log_level = 10; break;
         case 'w': o->wfile = optarg; break;
         case 'X': o->report = optarg; break;

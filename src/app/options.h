@@ -60,6 +60,9 @@ struct options {
     uint64_t max_flows;
     /* scanners: scan[i] for scanner_registry[i] (scan/scanner.h) */
     bool scan[OPTIONS_MAX_SCANNERS];
+    uint64_t capture_buffer;  /* -S capture_buffer: 0 = default */
+    uint64_t capture_ring;    /* -S capture_ring, if capture_ring_set */
+    bool capture_ring_set;
     int http_alert_fd;        /* -S http_alert_fd (-1: none) */
     const char *http_cmd;     /* -S http_cmd ("" none) */
     int tcp_alert_fd;         /* -S tcp_alert_fd (-1: none) */

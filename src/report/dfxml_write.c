@@ -28,6 +28,7 @@
 #include <pcap/pcap.h>
 #include <zlib.h>
 
+#include "util/version.h"
 #include "util/xalloc.h"
 
 
@@ -309,6 +310,8 @@ void w_header(struct dfxml *x, const struct dfxml_run *run)
     w_attr(x, "version", "1.0");
     w_elem(x, "program", "TCPFLOW");
     w_elem_any(x, "version", NULL, NULL, run->version ? run->version : "1.6.1");
+    /* the 1.6.1 compatibility level above; which program and version ran here */
+    w_elem_any(x, "implementation", "version", tcpflow_impl_version, tcpflow_impl_name);
     w_start(x, "build_environment");
     w_elem_any(x, "compiler", NULL, NULL, __VERSION__);
     /* The build flags, when the build passes them as string macros. */
