@@ -35,7 +35,7 @@ struct tls_session {
     struct dirst d[2];
     struct tls_info info;
     struct tls_hello ch, sh;
-    bool have_ch, have_sh, have_hrr, have_ee, saw_shd;
+    bool have_ch, have_sh, have_hrr, have_ee, saw_shd, saw_ch2;
     const struct tls_suite *suite;
     struct tls_secrets sec;
     bool sec_found;
@@ -175,9 +175,11 @@ static void on_client_hello(struct tls_session *s, int dir, const uint8_t *b, si
         return;
     }
     if (s->have_ch) {
-        /* the second ClientHello after a HelloRetryRequest; else renegotiation */
-        if (!s->have_hrr || s->have_sh || memcmp(h.random, s->ch.random, 32) != 0)
+        /* the second ClientHello answers a HelloRetryRequest (the server may
+         * have been read further already); any other is a renegotiation */
+        if (!s->have_hrr || s->saw_ch2 || memcmp(h.random, s->ch.random, 32) != 0)
             stop_both(s, TLS_ST_UNSUPPORTED);
+        s->saw_ch2 = true;
         return;
     }
     s->ch = h;
@@ -440,6 +442,8 @@ static int must_wait(struct tls_session *s, int dir, const struct tls_rec *r)
         return s->have_ch ? 0 : (other_done ? -1 : 1);
     if (s->d[dir].enc)
         return 0;
+    if (r->type == TLS_CT_HANDSHAKE && s->have_ch && !s->have_sh && !s->have_hrr)
+        return other_done ? -1 : 1;     /* a second ClientHello answers a HelloRetryRequest */
     if (r->type == TLS_CT_CCS)
         return s->have_sh || s->have_hrr ? 0 : (other_done ? -1 : 1);
     if (r->type != TLS_CT_APPDATA)
