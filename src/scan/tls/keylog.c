@@ -121,8 +121,7 @@ static long unhex(const char *s, size_t n, uint8_t *out, size_t cap)
     return (long)(n / 2);
 }
 
-/* One line (no newline); returns 1 when a secret was taken. */
-static int parse_line(struct tls_keylog *kl, const char *s, size_t n)
+static int parse_line1(struct tls_keylog *kl, const char *s, size_t n)
 {
     while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
@@ -179,25 +178,41 @@ static int parse_line(struct tls_keylog *kl, const char *s, size_t n)
     return 1;
 }
 
+/* One line (no newline); returns 1 when a secret was taken.  quiet: a
+ * line that may still be being written (not counted when bad). */
+static int parse_line(struct tls_keylog *kl, const char *s, size_t n, bool quiet)
+{
+    uint64_t bad = kl->st.bad_lines, unsup = kl->st.unsupported;
+    int rc = parse_line1(kl, s, n);
+    if (quiet && rc == 0) {
+        kl->st.bad_lines = bad;
+        kl->st.unsupported = unsup;
+    }
+    return rc;
+}
+
 /* Every complete line of text[0..n); returns the bytes used (up to the end
- * of the last complete line, or all when last is true) and adds to *taken. */
-static size_t parse_text(struct tls_keylog *kl, const char *text, size_t n, bool last, int *taken)
+ * of the last complete line) and adds to *taken.  last: 1 the unterminated
+ * last line is taken and used (text from memory), 2 it is taken quietly
+ * but not used (a file being written: it is read again when complete). */
+static size_t parse_text(struct tls_keylog *kl, const char *text, size_t n, int last, int *taken)
 {
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
         if (text[i] != '\n')
             continue;
         if (i - start <= TLS_KEYLOG_MAX_LINE)
-            *taken += parse_line(kl, text + start, i - start);
+            *taken += parse_line(kl, text + start, i - start, false);
         else
             kl->st.bad_lines++;
         start = i + 1;
     }
-    if (last && start < n) {
-        if (n - start <= TLS_KEYLOG_MAX_LINE)
-            *taken += parse_line(kl, text + start, n - start);
-        else
-            kl->st.bad_lines++;
+    if (last && start < n && n - start <= TLS_KEYLOG_MAX_LINE) {
+        *taken += parse_line(kl, text + start, n - start, last == 2);
+        if (last == 1)
+            start = n;
+    } else if (last == 1 && start < n) {
+        kl->st.bad_lines++;
         start = n;
     }
     return start;
@@ -207,7 +222,7 @@ void tls_keylog_add_text(struct tls_keylog *kl, const char *text, size_t n)
 {
     int taken = 0;
     pthread_mutex_lock(&kl->mu);
-    parse_text(kl, text, n, true, &taken);
+    parse_text(kl, text, n, 1, &taken);
     pthread_mutex_unlock(&kl->mu);
 }
 
@@ -252,7 +267,7 @@ static int read_file(struct tls_keylog *kl, struct kfile *f, bool first)
         }
         have += (size_t)r;
         bool eof = r == 0;
-        size_t used = parse_text(kl, buf, have, eof && first, &taken);
+        size_t used = parse_text(kl, buf, have, eof && first ? 2 : 0, &taken);
         if (!eof && used == 0 && have == cap) {
             used = have;        /* a line longer than the buffer: skip it */
             kl->st.bad_lines++;
