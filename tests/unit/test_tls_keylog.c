@@ -83,7 +83,8 @@ static void t_file_grows(void **st)
     assert_true(tls_keylog_lookup(kl, r1, false, &s));
     assert_false(tls_keylog_lookup(kl, r2, true, &s));
     /* the writer finishes the line: a lookup that misses reads it */
-    fputs(S48 + 4, f);
+    const char *s48 = S48;
+    fputs(s48 + 4, f);
     fputs("\n", f);
     fflush(f);
     assert_false(tls_keylog_lookup(kl, r2, false, &s));
