@@ -10,7 +10,7 @@ size=${1:-400}
 make -s -C "$top" all tls-driver
 w=$(mktemp -d /tmp/tcpflow-tlsbench.XXXXXX)
 ns=tlsb$$
-cleanup() { ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null; ip netns del "$ns" 2>/dev/null; rm -rf "$w"; }
+cleanup() { ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null; ip netns del "$ns" 2>/dev/null; [ -n "${KEEP:-}" ] && echo "kept $w" || rm -rf "$w"; }
 trap cleanup EXIT
 ip netns add "$ns"
 ip -n "$ns" link set lo up
@@ -43,7 +43,7 @@ s2c=$(ls "$w/flows" | grep '^127.000.000.001.08443-')
 sync
 best() { b=999999; for i in 1 2 3; do t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N); t=$(( (t1 - t0) / 1000000 )); [ $t -lt $b ] && b=$t; done; echo $b; }
 tf_ms=$(best sh -c "rm -rf '$w/f2'; mkdir '$w/f2'; '$top/build/tcpflow' -r '$w/cap.pcap' -o '$w/f2'")
-copy_ms=$(best sh -c "cat '$w/flows/$c2s' > '$w/x'; cat '$w/flows/$s2c' > '$w/y'")
+copy_ms=$(best sh -c "dd if='$w/flows/$c2s' of='$w/x' bs=1M 2>/dev/null; dd if='$w/flows/$s2c' of='$w/y' bs=1M 2>/dev/null")
 dec_ms=$(best "$top/build/tlsdecrypt" -k "$w/keys" "$w/flows/$c2s" "$w/flows/$s2c" "$w/x" "$w/y")
 
 "$top/build/tlsdecrypt" -k "$w/keys" "$w/flows/$c2s" "$w/flows/$s2c" "$w/x" "$w/y"
