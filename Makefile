@@ -149,3 +149,11 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- TLS engine test driver (tests/tls/tlsdecrypt.c): make tls-driver ----
+# Decrypts one connection from its two ciphertext flow files and a key log;
+# used by tests/e2e/t_tls_engine.sh and the TLS figures in its note.
+.PHONY: tls-driver
+tls-driver: $(BUILD)/tlsdecrypt
+$(BUILD)/tlsdecrypt: tests/tls/tlsdecrypt.c $(BUILD)/libtcpflow.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libtcpflow.a $(LDLIBS)

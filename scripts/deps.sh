@@ -13,7 +13,7 @@ BUILD_PKGS="build-essential pkg-config libpcap-dev zlib1g-dev liblzma-dev libbz2
  libxml2-dev libssl-dev libjson-c-dev libcairo2-dev"
 TEST_PKGS="clang libcmocka-dev libclang-rt-14-dev tcpflow tcpdump python3 python3-scapy nftables
  iproute2 ethtool libxml2-utils time groff-base zstd xz-utils bzip2 jq tshark poppler-utils
- fonts-dejavu-core"
+ fonts-dejavu-core nginx curl openssl"
 
 # pkg-config module or header (h:NAME) -> Debian package
 deb_of() {
