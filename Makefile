@@ -12,7 +12,7 @@
 CC      ?= gcc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libpcap zlib liblzma libzstd libxml-2.0 libcrypto json-c
+PKGS    := libpcap zlib liblzma libzstd libbrotlidec libxml-2.0 libcrypto json-c
 # cairo: headers only; netviz loads the library when it draws (dlopen), so
 # runs without -e netviz do not map it and its dependencies (2 MiB of RSS).
 PKGS_HDR := cairo

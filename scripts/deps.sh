@@ -2,7 +2,7 @@
 # Install the Debian packages the build and the tests need, when missing.
 # As root: apt-get installs them.  Otherwise: names them and fails.
 PKGS="build-essential clang pkg-config libpcap-dev zlib1g-dev liblzma-dev libbz2-dev libzstd-dev
- libxml2-dev libssl-dev libjson-c-dev libcairo2-dev libcmocka-dev libclang-rt-14-dev
+ libbrotli-dev libxml2-dev libssl-dev libjson-c-dev libcairo2-dev libcmocka-dev libclang-rt-14-dev
  tcpflow tcpdump python3 python3-scapy nftables iproute2 ethtool libxml2-utils time groff-base
  zstd xz-utils bzip2 jq tshark poppler-utils fonts-dejavu-core"
 missing=""
