@@ -30,7 +30,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 600
 
-.PHONY: all demo check unit e2e asan asan-build fuzz fuzz-smoke bench install deps clean
+.PHONY: all demo check unit e2e asan asan-build fuzz fuzz-smoke bench install deps clean http-tools
 all: $(BUILD)/tcpflow
 
 deps:
@@ -50,6 +50,12 @@ $(BUILD)/tcpflow: $(BUILD)/src/main.o $(BUILD)/libtcpflow.a
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtcpflow.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtcpflow.a $(LDLIBS) -lcmocka
+
+# Test tools of the http engine (tests/http/*.c), apart from the program and the unit tests.
+http-tools: $(BUILD)/httpconn
+
+$(BUILD)/httpconn: tests/http/httpconn.c $(BUILD)/libtcpflow.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libtcpflow.a $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@sh tests/unit/run.sh $(UNIT_BIN)

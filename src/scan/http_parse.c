@@ -1087,6 +1087,11 @@ void http_conn_end(struct http_conn *c, int dir)
     pump(c);
 }
 
+bool http_conn_waiting(const struct http_conn *c, int dir)
+{
+    return dir >= 0 && dir <= 1 && c->d[dir].paused;
+}
+
 const struct http_conn_stats *http_conn_stats(const struct http_conn *c)
 {
     return &c->st;

@@ -118,6 +118,12 @@ void http_conn_gap(struct http_conn *c, int dir, uint64_t n);
  * other message in progress ends cut.  Data after it is ignored. */
 void http_conn_end(struct http_conn *c, int dir);
 
+/* Is direction dir waiting for the other (its bytes held: a response whose
+ * request has not come, requests after CONNECT or Upgrade)?  A reader that
+ * can choose what to feed next (flow files, not a live capture) feeds the
+ * other direction first; holding is capped, so this is never required. */
+bool http_conn_waiting(const struct http_conn *c, int dir);
+
 /* Counts so far. */
 const struct http_conn_stats *http_conn_stats(const struct http_conn *c);
 
