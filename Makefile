@@ -23,6 +23,9 @@ CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc
 CFLAGS  += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing $(shell pkg-config --cflags $(PKGS) $(PKGS_HDR) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lm -lpthread
 
+# libraries only the tests link (encoders, to make coded bodies)
+TEST_LIBS := $(shell pkg-config --libs libbrotlienc 2>/dev/null)
+
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c src/*/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -49,7 +52,7 @@ $(BUILD)/tcpflow: $(BUILD)/src/main.o $(BUILD)/libtcpflow.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtcpflow.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtcpflow.a $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtcpflow.a $(LDLIBS) $(TEST_LIBS) -lcmocka
 
 # Test tools of the http engine (tests/http/*.c), apart from the program and the unit tests.
 http-tools: $(BUILD)/httpconn

@@ -392,31 +392,39 @@ void http_codec_feed(struct http_codec *c, const uint8_t *p, size_t n)
     if (n == 0 || c->finished)
         return;
     c->r.in += n;
-    if (c->r.as_sent) {
-        c->r.out += n;
-        c->out(c->arg, p, n);
-        return;
-    }
-    if (c->stopped) {
-        if (!c->r.error && !c->r.capped)
-            c->r.trailing = true;
-        return;
-    }
-    if (c->holding) {
-        if (c->nhold + n > HTTP_CODEC_HOLD) {
-            c->holding = false;          /* too long without a decoded byte: no way back */
-            free(c->hold);
-            c->hold = NULL;
-            c->nhold = 0;
-        } else {
-            c->hold = xreallocarray(c->hold, c->nhold + n, 1);
-            memcpy(c->hold + c->nhold, p, n);
-            c->nhold += n;
+    while (n > 0) {
+        if (c->r.as_sent) {
+            c->r.out += n;
+            c->out(c->arg, p, n);
+            return;
         }
+        if (c->stopped) {
+            if (!c->r.error && !c->r.capped)
+                c->r.trailing = true;
+            return;
+        }
+        size_t k = n;
+        if (c->holding) {                /* what is held decides, whatever the pieces */
+            size_t room = HTTP_CODEC_HOLD - c->nhold;
+            if (room == 0) {
+                c->holding = false;      /* so long without a decoded byte: no way back */
+                free(c->hold);
+                c->hold = NULL;
+                c->nhold = 0;
+            } else {
+                if (k > room)
+                    k = room;
+                c->hold = xreallocarray(c->hold, c->nhold + k, 1);
+                memcpy(c->hold + c->nhold, p, k);
+                c->nhold += k;
+            }
+        }
+        push(c, 0, p, k);
+        if (c->fallback)
+            give_as_sent(c);
+        p += k;
+        n -= k;
     }
-    push(c, 0, p, n);
-    if (c->fallback)
-        give_as_sent(c);
 }
 
 void http_codec_finish(struct http_codec *c, struct http_codec_result *r)

@@ -209,7 +209,7 @@ static void body_bytes(struct dir *d, const uint8_t *p, size_t n)
         int k = 0;
         bool unknown = false;
         if (!d->c->cfg.keep_coded && d->m.coding[0]) {
-            k = http_codings_parse(d->m.coding, strlen(d->m.coding), L, HTTP_CODEC_LAYERS, compat(d));
+            k = http_codings_parse(d->h.coding, d->h.coding_n, L, HTTP_CODEC_LAYERS, compat(d));
             unknown = k < 0 || d->h.coding_long;
         }
         d->codec = http_codec_new(L, unknown ? 0 : k, unknown, &cc, codec_out, d);
@@ -349,11 +349,18 @@ static int header(const struct dir *d, struct hdr *h, const uint8_t *p, size_t n
     } else if (name_is(p, colon, "content-encoding")) {
         if (compat(d))
             h->coding_n = 0;              /* 1.6.1: the last one counts */
-        else if (h->coding_n && vn)
-            h->coding[h->coding_n++] = ',';
-        if (h->coding_n + vn + 1 >= sizeof h->coding) {
+        size_t room = sizeof h->coding - 1 - h->coding_n;
+        if (!compat(d) && h->coding_n && vn) {
+            if (room == 0) {
+                h->coding_long = true;
+            } else {
+                h->coding[h->coding_n++] = ',';
+                room--;
+            }
+        }
+        if (vn > room) {
             h->coding_long = true;
-            vn = sizeof h->coding - 1 - h->coding_n;
+            vn = room;
         }
         memcpy(h->coding + h->coding_n, v, vn);
         h->coding_n += vn;
