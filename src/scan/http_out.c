@@ -20,6 +20,7 @@
 #include "util/xalloc.h"
 
 #define XML_STR_MAX 2048                 /* longer strings are cut in the report */
+#define WBUF (32 * 1024)                 /* body bytes gathered per write() (they come packet by packet) */
 
 struct side {
     char *path;
@@ -30,6 +31,8 @@ struct side {
     bool failed;
     uint64_t size;
     EVP_MD_CTX *md;
+    uint8_t *wbuf;                       /* while a body file is open */
+    size_t wlen;
 };
 
 struct http_out {
@@ -113,6 +116,18 @@ static void fail_file(struct http_out *o, struct side *s, const char *what)
     s->failed = true;
 }
 
+static void flush(struct http_out *o, struct side *s)
+{
+    if (!s->wlen || s->failed || s->fd < 0)
+        return;
+    size_t done;
+    int r = write_all(s->fd, s->wbuf, s->wlen, &done);
+    s->size += done;
+    s->wlen = 0;
+    if (r < 0)
+        fail_file(o, s, "write");
+}
+
 static void on_body(void *arg, const struct http_msg *m, const uint8_t *p, size_t n)
 {
     struct http_out *o = arg;
@@ -125,6 +140,9 @@ static void on_body(void *arg, const struct http_msg *m, const uint8_t *p, size_
             fail_file(o, s, "cannot create");
             return;
         }
+        if (!s->wbuf)
+            s->wbuf = xmalloc(WBUF);
+        s->wlen = 0;
         if (o->digest) {
             if (!s->md)
                 s->md = EVP_MD_CTX_new();
@@ -134,10 +152,25 @@ static void on_body(void *arg, const struct http_msg *m, const uint8_t *p, size_
             }
         }
     }
+    if (s->md)
+        EVP_DigestUpdate(s->md, p, n);
+    if (s->wlen + n <= WBUF) {
+        memcpy(s->wbuf + s->wlen, p, n);
+        s->wlen += n;
+        if (s->wlen == WBUF)
+            flush(o, s);
+        return;
+    }
+    flush(o, s);
+    if (s->failed)
+        return;
+    if (n < WBUF) {
+        memcpy(s->wbuf, p, n);
+        s->wlen = n;
+        return;
+    }
     size_t done;
     int r = write_all(s->fd, p, n, &done);
-    if (s->md)
-        EVP_DigestUpdate(s->md, p, done);
     s->size += done;
     if (r < 0)
         fail_file(o, s, "write");
@@ -214,9 +247,13 @@ static void on_end(void *arg, const struct http_msg *m, const struct http_msg_en
 {
     struct http_out *o = arg;
     struct side *s = &o->s[m->dir];
+    flush(o, s);
     if (s->fd >= 0 && close(s->fd) < 0 && !s->failed)
         fail_file(o, s, "close");
     s->fd = -1;
+    free(s->wbuf);                       /* only open bodies keep a buffer */
+    s->wbuf = NULL;
+    s->wlen = 0;
     if (s->name && s->size > 0) {
         o->ctr->n[m->dir == HTTP_S2C ? C_HTTP_BODIES : C_HTTP_REQ_BODIES]++;
         if (e->capped)
@@ -270,6 +307,7 @@ void http_out_free(struct http_out *o)
         if (s->buf)
             xmlBufferFree(s->buf);
         EVP_MD_CTX_free(s->md);
+        free(s->wbuf);
         free(s->name);
         free(s->path);
     }

@@ -69,7 +69,7 @@ struct dir {
     /* waiting */
     bool paused;                         /* bytes go to held */
     uint8_t *held;
-    size_t nheld;
+    size_t nheld, heldcap;
     unsigned wait_for;                   /* requests paused until the response to this request */
     unsigned count;
 };
@@ -910,7 +910,13 @@ static size_t step(struct dir *d, const uint8_t *p, size_t n)
 
 static void hold(struct dir *d, const uint8_t *p, size_t n)
 {
-    d->held = xreallocarray(d->held, d->nheld + n, 1);
+    if (d->nheld + n > d->heldcap) {
+        size_t cap = d->heldcap ? d->heldcap : 4096;
+        while (cap < d->nheld + n)
+            cap *= 2;
+        d->held = xreallocarray(d->held, cap, 1);
+        d->heldcap = cap;
+    }
     memcpy(d->held + d->nheld, p, n);
     d->nheld += n;
 }
@@ -923,6 +929,7 @@ static void replay(struct dir *d)
         size_t n = d->nheld;
         d->held = NULL;
         d->nheld = 0;
+        d->heldcap = 0;
         dir_feed(d, h, n);
         free(h);
     }
@@ -944,7 +951,7 @@ static void dir_feed(struct dir *d, const uint8_t *p, size_t n)
 {
     while (n > 0) {
         if (d->paused) {
-            if (d->nheld + n <= HTTP_CONN_HOLD) {
+            if (d->nheld + n <= d->c->cfg.max_hold) {
                 hold(d, p, n);
                 return;
             }
@@ -997,6 +1004,8 @@ struct http_conn *http_conn_new(const struct http_conn_config *cfg, const struct
     c->cfg = *cfg;
     if (c->cfg.compat161)
         c->cfg.responses_only = true;
+    if (!c->cfg.max_hold)
+        c->cfg.max_hold = HTTP_CONN_HOLD;
     c->cb = *cb;
     c->arg = arg;
     for (int i = 0; i < 2; i++) {

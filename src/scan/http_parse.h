@@ -6,8 +6,9 @@
  * interleaved in any way: requests frame their responses (a HEAD response
  * has no body, a 2xx to CONNECT and a 101 end HTTP on the connection), so a
  * response whose request has not been parsed yet waits for it (its bytes
- * are held, up to HTTP_CONN_HOLD; past that, or once the client direction
- * ends, it is framed without it).  Likewise requests after a CONNECT or an
+ * are held, up to max_hold; past that, or once the client direction
+ * ends, it is framed without it: a connection seen from one side should
+ * have its request direction ended at once).  Likewise requests after a CONNECT or an
  * Upgrade request wait for that request's response.
  *
  * Framing (RFC 9112): 1xx (but 101), 204, 304 and responses to HEAD have no
@@ -38,13 +39,14 @@
 #define HTTP_C2S 0
 #define HTTP_S2C 1
 #define HTTP_MAX_HEADER_DEFAULT (80 * 1024)     /* as 1.6.1's limit */
-#define HTTP_CONN_HOLD (1024 * 1024)            /* bytes held while a direction waits */
+#define HTTP_CONN_HOLD (256 * 1024)             /* default: bytes held while a direction waits */
 #define HTTP_CONN_PENDING 1024                  /* requests waiting for their response */
 
 struct http_conn_config {
     bool keep_coded;            /* -Z: bodies as sent (de-chunked, not decoded) */
     uint64_t max_decoded;       /* cap on one body's decoded size (0: the codec's default) */
     size_t max_header;          /* one header block (0: HTTP_MAX_HEADER_DEFAULT) */
+    size_t max_hold;            /* bytes a waiting direction holds (0: HTTP_CONN_HOLD) */
     bool responses_only;        /* no request direction: responses are framed alone */
     bool compat161;             /* 1.6.1's parser (implies responses_only) */
 };

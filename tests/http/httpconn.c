@@ -2,7 +2,7 @@
  * scan/http_out) on the flow files of connections, as build/tcpflow wrote
  * them: a test and measuring tool until the engine is wired in as -e http.
  *
- *   httpconn [-Z] [-m MAXDECODED] [-c CHUNK] [-s SEED] [-n] [-q] -o OUTDIR REQFLOW RESPFLOW ...
+ *   httpconn [-Z] [-m MAXDECODED] [-c CHUNK] [-s SEED] [-n] [-N] [-D] [-q] -o OUTDIR REQFLOW RESPFLOW ...
  *   httpconn ... -o OUTDIR -          pairs "REQFLOW RESPFLOW" read from stdin, one a line
  *
  * REQFLOW and RESPFLOW are file names inside OUTDIR (the client->server and
@@ -15,7 +15,8 @@
  * (tab-separated; DIR req|resp; FLAGS a comma list of gap, as_sent, error,
  * capped, truncated, or -; BODYFILE - when none), then per direction its
  * report fragment as "xml DIR <byte_runs>...", then "stats ..." at the end.
- * -n: read the files only (no engine), to measure its cost; -q: no per
+ * -n: read the files only (no engine), to measure its cost; -N: parse and
+ * decode but write no body file; -D: no SHA-256 of the bodies; -q: no per
  * message lines.  Exit status: 0, or 1 when a file cannot be read or a body
  * file written. */
 #include <errno.h>
@@ -33,7 +34,7 @@
 #include "util/counters.h"
 
 struct opts {
-    bool keep_coded, read_only, quiet;
+    bool keep_coded, read_only, quiet, no_files, no_digest;
     uint64_t max_decoded;
     size_t chunk;
     uint64_t seed;
@@ -149,7 +150,8 @@ static int one(const struct opts *o, const char *req, const char *resp, struct c
     }
     if (!o->quiet)
         printf("conn\t%s\t%s\n", req, resp);
-    struct http_out_config oc = { o->outdir, { path[0], path[1] }, -1, NULL, true };
+    struct http_out_config oc = { o->outdir, { o->no_files ? NULL : path[0], o->no_files ? NULL : path[1] }, -1,
+                                  NULL, !o->no_digest };
     struct tap t;
     memset(&t, 0, sizeof t);
     t.out = http_out_new(&oc, ctr);
@@ -199,20 +201,22 @@ int main(int argc, char **argv)
 {
     struct opts o = { .chunk = 65536 };
     int ch;
-    while ((ch = getopt(argc, argv, "Zm:c:s:nqo:")) != -1) {
+    while ((ch = getopt(argc, argv, "Zm:c:s:nNDqo:")) != -1) {
         switch (ch) {
         case 'Z': o.keep_coded = true; break;
         case 'm': o.max_decoded = strtoull(optarg, NULL, 10); break;
         case 'c': o.chunk = (size_t)strtoull(optarg, NULL, 10); break;
         case 's': o.seed = strtoull(optarg, NULL, 10) | 1; break;
         case 'n': o.read_only = true; break;
+        case 'N': o.no_files = true; break;
+        case 'D': o.no_digest = true; break;
         case 'q': o.quiet = true; break;
         case 'o': o.outdir = optarg; break;
         default: return 2;
         }
     }
     if (!o.outdir || o.chunk == 0 || (argc - optind != 1 && (argc - optind) % 2 != 0) || argc == optind) {
-        fprintf(stderr, "usage: httpconn [-Z] [-m MAX] [-c CHUNK] [-s SEED] [-n] [-q] -o OUTDIR "
+        fprintf(stderr, "usage: httpconn [-Z] [-m MAX] [-c CHUNK] [-s SEED] [-n] [-N] [-D] [-q] -o OUTDIR "
                         "(REQFLOW RESPFLOW ... | -)\n");
         return 2;
     }
