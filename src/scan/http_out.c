@@ -60,8 +60,15 @@ struct http_out *http_out_new(const struct http_out_config *cfg, struct counters
     return o;
 }
 
-/* Text for an XML attribute: printable ASCII kept, any other byte as %XX,
- * cut at XML_STR_MAX. */
+void http_out_set_path(struct http_out *o, int dir, const char *path)
+{
+    struct side *s = &o->s[dir & 1];
+    free(s->path);
+    s->path = path ? xstrdup(path) : NULL;
+}
+
+/* Text for an XML attribute: printable ASCII kept but the single quote,
+ * any other byte as %XX, cut at XML_STR_MAX. */
 static char *xml_safe(const char *s)
 {
     size_t n = strlen(s);
@@ -70,7 +77,7 @@ static char *xml_safe(const char *s)
     char *t = xmalloc(n * 3 + 1), *q = t;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = (uint8_t)s[i];
-        if (c >= 0x20 && c < 0x7f) {
+        if (c >= 0x20 && c < 0x7f && c != '\'') {   /* (the writer leaves ' as it is in '-quoted values) */
             *q++ = (char)c;
         } else {
             static const char hex[] = "0123456789ABCDEF";
@@ -225,7 +232,8 @@ static void write_run(struct http_out *o, struct side *s, const struct http_msg 
     if (m->chunked)
         xmlTextWriterWriteAttribute(w, BAD_CAST "transfer_encoding", BAD_CAST "chunked");
     xmlTextWriterWriteFormatAttribute(w, BAD_CAST "sent", "%" PRIu64, e->sent);
-    xmlTextWriterWriteFormatAttribute(w, BAD_CAST "decoded", "%" PRIu64, e->as_sent ? 0 : e->out);
+    if (*m->coding && !e->as_sent)
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "decoded", "%" PRIu64, e->out);
     xmlTextWriterWriteAttribute(w, BAD_CAST "complete", BAD_CAST(e->complete ? "1" : "0"));
     if (e->gap)
         xmlTextWriterWriteAttribute(w, BAD_CAST "gap", BAD_CAST "1");

@@ -31,6 +31,11 @@ struct http_out;
 /* Strings of cfg are copied.  Never NULL. */
 struct http_out *http_out_new(const struct http_out_config *cfg, struct counters *ctr);
 
+/* Name (or rename) the flow file of direction dir, for the bodies that
+ * begin after this call (a flow's name may be known only at its first
+ * byte); NULL: that direction's bodies are not written. */
+void http_out_set_path(struct http_out *o, int dir, const char *path);
+
 /* The parser callbacks; their arg is the http_out. */
 extern const struct http_conn_cb http_out_cb;
 
