@@ -7,6 +7,7 @@
 
 #include "scan/http.h"
 #include "scan/http_codec.h"
+#include "scan/http_head.h"
 #include "util/xalloc.h"
 
 enum st {
@@ -31,21 +32,6 @@ struct req {
     bool head, connect, upgrade;
 };
 
-/* What a header block says. */
-struct hdr {
-    unsigned status;                     /* response */
-    const uint8_t *method, *uri;         /* request */
-    size_t method_n, uri_n;
-    int64_t clen;
-    bool te, chunked, bad;
-    bool upgrade, conn_upgrade;
-    const uint8_t *ctype, *host;
-    size_t ctype_n, host_n;
-    char coding[256];
-    size_t coding_n;
-    bool coding_long;
-};
-
 struct dir {
     struct http_conn *c;
     int id;
@@ -59,7 +45,7 @@ struct dir {
     bool cr;                             /* compat S_CSIZE: the CR was seen */
     /* the message in progress */
     bool in_msg, cut, tunnel_after;
-    struct hdr h;
+    struct http_head h;
     struct http_msg m;
     struct http_msg_end e;
     char *strs;
@@ -91,24 +77,6 @@ static void dir_feed(struct dir *d, const uint8_t *p, size_t n);
 
 static uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
 static bool is_sp(uint8_t c) { return c == ' ' || c == '\t'; }
-
-static bool name_is(const uint8_t *p, size_t n, const char *want)
-{
-    size_t k = strlen(want);
-    if (n != k)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (lower(p[i]) != (uint8_t)want[i])
-            return false;
-    return true;
-}
-
-static bool tchar(uint8_t c)
-{
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
 
 static void buf_add(struct dir *d, const uint8_t *p, size_t n)
 {
@@ -247,176 +215,6 @@ static void end_msg(struct dir *d, bool complete)
     d->cut = false;
 }
 
-/* ---- parsing a header block ---- */
-
-/* "HTTP/" DIGIT "." DIGIT SP SP* 1*3DIGIT [ SP reason ] (http-parser 2.9's
- * reading: a two-digit status is accepted, a two-digit version is not). */
-static bool status_line(const uint8_t *p, size_t n, unsigned *status)
-{
-    if (n < 10 || memcmp(p, "HTTP/", 5) != 0 || p[5] < '0' || p[5] > '9' || p[6] != '.' ||
-        p[7] < '0' || p[7] > '9' || p[8] != ' ')
-        return false;
-    size_t i = 9;
-    while (i < n && p[i] == ' ')
-        i++;
-    unsigned st = 0, digits = 0;
-    for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-        st = st * 10 + (unsigned)(p[i] - '0');
-        if (++digits > 3)
-            return false;
-    }
-    if (digits == 0 || (i < n && p[i] != ' '))
-        return false;
-    *status = st;
-    return true;
-}
-
-/* method SP request-target SP "HTTP/" DIGIT "." DIGIT */
-static bool request_line(const uint8_t *p, size_t n, struct hdr *h)
-{
-    size_t i = 0;
-    while (i < n && i < 32 && tchar(p[i]))
-        i++;
-    if (i == 0 || i >= n || p[i] != ' ')
-        return false;
-    h->method = p;
-    h->method_n = i;
-    while (i < n && p[i] == ' ')
-        i++;
-    size_t e = n;
-    while (e > i && p[e - 1] == ' ')
-        e--;
-    if (e < i + 10)
-        return false;
-    const uint8_t *v = p + e - 8;
-    if (memcmp(v, "HTTP/", 5) != 0 || v[5] < '0' || v[5] > '9' || v[6] != '.' || v[7] < '0' || v[7] > '9' ||
-        v[-1] != ' ')
-        return false;
-    size_t ue = e - 9;
-    while (ue > i && p[ue - 1] == ' ')
-        ue--;
-    h->uri = p + i;
-    h->uri_n = ue - i;
-    return ue > i;
-}
-
-enum { H_OK, H_BAD, H_FATAL };
-
-/* One header line: H_BAD when unreadable, H_FATAL when it makes the
- * message unframable (a bad or conflicting Content-Length). */
-static int header(const struct dir *d, struct hdr *h, const uint8_t *p, size_t n)
-{
-    size_t colon = 0;
-    while (colon < n && p[colon] != ':')
-        colon++;
-    if (colon == 0 || colon == n)
-        return H_BAD;
-    for (size_t i = 0; i < colon; i++)
-        if (!tchar(p[i]) && p[i] != ' ')  /* spaces: tolerated, as http-parser does */
-            return H_BAD;
-    size_t vs = colon + 1;
-    while (vs < n && is_sp(p[vs]))
-        vs++;
-    const uint8_t *v = p + vs;
-    size_t vn = n - vs, tn = vn;          /* tn: without trailing blanks */
-    while (tn > 0 && is_sp(v[tn - 1]))
-        tn--;
-    if (!compat(d))
-        vn = tn;                          /* 1.6.1 kept trailing blanks: we do not */
-    if (name_is(p, colon, "content-length")) {
-        if (tn == 0 || tn > 18)
-            return H_FATAL;
-        int64_t x = 0;
-        for (size_t i = 0; i < tn; i++) {
-            if (v[i] < '0' || v[i] > '9')
-                return H_FATAL;
-            x = x * 10 + (v[i] - '0');
-        }
-        if (h->clen >= 0 && (compat(d) || h->clen != x))
-            return H_FATAL;               /* a second one: 1.6.1 stops; two values: unusable */
-        h->clen = x;
-    } else if (name_is(p, colon, "transfer-encoding")) {
-        size_t k = tn;                    /* chunked when it is the last coding named */
-        while (k > 0 && v[k - 1] != ',')
-            k--;
-        while (k < tn && is_sp(v[k]))
-            k++;
-        h->te = true;
-        h->chunked = name_is(v + k, tn - k, "chunked");
-    } else if (name_is(p, colon, "content-type")) {
-        h->ctype = v;
-        h->ctype_n = vn;
-    } else if (name_is(p, colon, "content-encoding")) {
-        if (compat(d))
-            h->coding_n = 0;              /* 1.6.1: the last one counts */
-        size_t room = sizeof h->coding - 1 - h->coding_n;
-        if (!compat(d) && h->coding_n && vn) {
-            if (room == 0) {
-                h->coding_long = true;
-            } else {
-                h->coding[h->coding_n++] = ',';
-                room--;
-            }
-        }
-        if (vn > room) {
-            h->coding_long = true;
-            vn = room;
-        }
-        memcpy(h->coding + h->coding_n, v, vn);
-        h->coding_n += vn;
-        h->coding[h->coding_n] = '\0';
-    } else if (name_is(p, colon, "host")) {
-        h->host = v;
-        h->host_n = tn;
-    } else if (name_is(p, colon, "upgrade")) {
-        h->upgrade = true;
-    } else if (name_is(p, colon, "connection")) {
-        for (size_t i = 0; i + 7 <= tn; i++)
-            if (name_is(v + i, 7, "upgrade") && (i == 0 || v[i - 1] == ',' || is_sp(v[i - 1])) &&
-                (i + 7 == tn || v[i + 7] == ',' || is_sp(v[i + 7])))
-                h->conn_upgrade = true;
-    }
-    return H_OK;
-}
-
-/* Parse d->buf[0..len): false when it is not a message we can frame. */
-static bool parse_block(struct dir *d, struct hdr *h)
-{
-    memset(h, 0, sizeof *h);
-    h->clen = -1;
-    const uint8_t *b = d->buf;
-    size_t n = d->len, i = 0;
-    bool first = true;
-    while (i < n) {
-        const uint8_t *lf = memchr(b + i, '\n', n - i);
-        size_t e = lf ? (size_t)(lf - b) : n, s = i;
-        i = e + 1;
-        if (e > s && b[e - 1] == '\r')
-            e--;
-        if (first) {
-            first = false;
-            if (d->id == HTTP_S2C ? !status_line(b + s, e - s, &h->status) : !request_line(b + s, e - s, h))
-                return false;
-            continue;
-        }
-        if (s == e)
-            break;
-        if (is_sp(b[s]))
-            continue;                     /* a folded line: part of the previous header */
-        int r = header(d, h, b + s, e - s);
-        if (r == H_FATAL || (r == H_BAD && compat(d)))
-            return false;                 /* (any other unreadable line is ignored) */
-    }
-    if (h->te && h->clen >= 0) {
-        if (compat(d))
-            return false;                 /* http-parser 2.9 refuses the message */
-        h->clen = -1;                     /* RFC 9112 6.3: Transfer-Encoding wins */
-    }
-    if (d->id == HTTP_C2S && h->te && !h->chunked)
-        return false;                     /* a request body we cannot frame */
-    return true;
-}
-
 /* ---- start of a message ---- */
 
 static void to_resync(struct dir *d)
@@ -435,7 +233,7 @@ static void to_resync(struct dir *d)
 
 static void set_strings(struct dir *d)
 {
-    struct hdr *h = &d->h;
+    struct http_head *h = &d->h;
     const char *method = "", *uri = "", *host = "";
     char *rm = NULL, *ru = NULL, *rh = NULL;
     if (d->id == HTTP_C2S) {
@@ -481,7 +279,7 @@ static void msg_done(struct dir *d, bool complete);
 static void begin_msg(struct dir *d)
 {
     struct http_conn *c = d->c;
-    struct hdr *h = &d->h;
+    struct http_head *h = &d->h;
     memset(&d->m, 0, sizeof d->m);
     memset(&d->e, 0, sizeof d->e);
     d->e.decode_what = "";
@@ -608,7 +406,7 @@ static void pair(struct dir *d)
 static void head_done(struct dir *d)
 {
     struct http_conn *c = d->c;
-    if (!parse_block(d, &d->h)) {
+    if (!http_head_parse(d->buf, d->len, d->id == HTTP_S2C, compat(d), &d->h)) {
         to_resync(d);
         return;
     }
@@ -711,10 +509,10 @@ static size_t st_head(struct dir *d, const uint8_t *p, size_t n)
         if (le > ls && d->buf[le - 1] == '\r')
             le--;
         if (ls == 0) {                     /* the start line: check it at once */
-            struct hdr h;
+            struct http_head h;
             unsigned st;
             memset(&h, 0, sizeof h);
-            if (d->id == HTTP_S2C ? !status_line(d->buf, le, &st) : !request_line(d->buf, le, &h)) {
+            if (d->id == HTTP_S2C ? !http_status_line(d->buf, le, &st) : !http_request_line(d->buf, le, &h)) {
                 to_resync(d);
                 return k;
             }
@@ -776,6 +574,64 @@ static size_t st_resync(struct dir *d, const uint8_t *p, size_t n)
     return k;
 }
 
+/* S_CSIZE: a chunk-size line; returns bytes taken. */
+static size_t st_csize(struct dir *d, const uint8_t *p, size_t n)
+{
+    size_t k;
+    bool done;
+    if (compat(d)) {                   /* the line ends at CR, and one more byte is taken */
+        if (d->cr) {
+            d->cr = false;
+            uint64_t size;
+            bool ok = chunk_size(d, &size);
+            buf_reset(d);
+            if (!ok) {
+                end_msg(d, false);
+                d->st = S_STOP;
+            } else if (size == 0) {
+                d->st = S_TRAILER;
+            } else {
+                d->st = S_CDATA;
+                d->remain = size;
+            }
+            return 1;
+        }
+        const uint8_t *cr = memchr(p, '\r', n);
+        k = cr ? (size_t)(cr - p) : n;
+        if (d->len + k > max_header(d)) {
+            end_msg(d, false);
+            d->st = S_STOP;
+            return n;
+        }
+        buf_add(d, p, k);
+        if (cr) {
+            d->cr = true;
+            k++;
+        }
+        return k;
+    }
+    k = take_line(d, p, n, &done);
+    if (d->len > max_header(d)) {
+        too_long(d);
+        return k;
+    }
+    if (done) {
+        uint64_t size;
+        bool ok = chunk_size(d, &size);
+        buf_reset(d);
+        if (!ok) {
+            end_msg(d, false);
+            to_resync(d);
+        } else if (size == 0) {
+            d->st = S_TRAILER;
+        } else {
+            d->st = S_CDATA;
+            d->remain = size;
+        }
+    }
+    return k;
+}
+
 /* One state's worth of bytes; returns how many were taken. */
 static size_t step(struct dir *d, const uint8_t *p, size_t n)
 {
@@ -824,57 +680,7 @@ static size_t step(struct dir *d, const uint8_t *p, size_t n)
         }
         return 1;
     case S_CSIZE:
-        if (compat(d)) {                   /* the line ends at CR, and one more byte is taken */
-            if (d->cr) {
-                d->cr = false;
-                uint64_t size;
-                bool ok = chunk_size(d, &size);
-                buf_reset(d);
-                if (!ok) {
-                    end_msg(d, false);
-                    d->st = S_STOP;
-                } else if (size == 0) {
-                    d->st = S_TRAILER;
-                } else {
-                    d->st = S_CDATA;
-                    d->remain = size;
-                }
-                return 1;
-            }
-            const uint8_t *cr = memchr(p, '\r', n);
-            k = cr ? (size_t)(cr - p) : n;
-            if (d->len + k > max_header(d)) {
-                end_msg(d, false);
-                d->st = S_STOP;
-                return n;
-            }
-            buf_add(d, p, k);
-            if (cr) {
-                d->cr = true;
-                k++;
-            }
-            return k;
-        }
-        k = take_line(d, p, n, &done);
-        if (d->len > max_header(d)) {
-            too_long(d);
-            return k;
-        }
-        if (done) {
-            uint64_t size;
-            bool ok = chunk_size(d, &size);
-            buf_reset(d);
-            if (!ok) {
-                end_msg(d, false);
-                to_resync(d);
-            } else if (size == 0) {
-                d->st = S_TRAILER;
-            } else {
-                d->st = S_CDATA;
-                d->remain = size;
-            }
-        }
-        return k;
+        return st_csize(d, p, n);
     case S_TRAILER:
         k = take_line(d, p, n, &done);
         if (d->len > max_header(d)) {
