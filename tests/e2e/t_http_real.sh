@@ -32,6 +32,7 @@ while [ $i -lt "$runs" ]; do
         0) ok "run $i: every response and request body exact";;
         77) msg=$(tail -n 1 "$work/log"); rm -rf "$work"; skip "$msg";;
         2) bad "run $i: the traffic itself failed (see above)"; break;;
+        124|130) bad "run $i: timed out or interrupted (a loaded machine?); kept in $work/run"; break;;
         *) bad "run $i: bodies differ; capture and outputs kept in $work/run"; break;;
     esac
 done
