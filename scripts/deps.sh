@@ -4,7 +4,8 @@
 PKGS="build-essential clang pkg-config libpcap-dev zlib1g-dev liblzma-dev libbz2-dev libzstd-dev
  libbrotli-dev libxml2-dev libssl-dev libjson-c-dev libcairo2-dev libcmocka-dev libclang-rt-14-dev
  tcpflow tcpdump python3 python3-scapy nftables iproute2 ethtool libxml2-utils time groff-base
- zstd xz-utils bzip2 jq tshark poppler-utils fonts-dejavu-core"
+ zstd xz-utils bzip2 jq tshark poppler-utils fonts-dejavu-core
+ nginx-light libnginx-mod-http-brotli-filter libnginx-mod-http-echo curl brotli"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
