@@ -17,7 +17,7 @@
 CC      ?= gcc
 PREFIX  ?= /usr/local
 BUILD   ?= build
-PKGS    := libpcap zlib liblzma libzstd libxml-2.0 libcrypto json-c
+PKGS    := libpcap zlib liblzma libzstd libbrotlidec libxml-2.0 libcrypto json-c
 # cairo: headers only; netviz loads the library when it draws (dlopen), so
 # runs without -e netviz do not map it and its dependencies (2 MiB of RSS).
 PKGS_HDR := cairo
@@ -28,6 +28,9 @@ CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc -I$(BUILD)/gen
 CFLAGS  += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing $(shell pkg-config --cflags $(PKGS) $(PKGS_HDR) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lm -lpthread
 
+# libraries only the tests link (encoders, to make coded bodies)
+TEST_LIBS := $(shell pkg-config --libs libbrotlienc 2>/dev/null)
+
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c src/*/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -36,7 +39,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 600
 
 .PHONY: all demo check layers unit e2e asan asan-build fuzz fuzz-smoke bench install uninstall deps \
-        deps-build clean pkgcheck pkgcheck-test FORCE
+        deps-build clean pkgcheck pkgcheck-test FORCE http-tools
 all: $(BUILD)/tcpflow
 
 deps:
@@ -79,7 +82,13 @@ $(BUILD)/tcpflow: $(BUILD)/src/main.o $(BUILD)/libtcpflow.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libtcpflow.a | pkgcheck-test
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtcpflow.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libtcpflow.a $(LDLIBS) $(TEST_LIBS) -lcmocka
+
+# Test tools of the http engine (tests/http/*.c), apart from the program and the unit tests.
+http-tools: $(BUILD)/httpconn
+
+$(BUILD)/httpconn: tests/http/httpconn.c $(BUILD)/libtcpflow.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libtcpflow.a $(LDLIBS)
 
 unit: $(UNIT_BIN)
 	@sh tests/unit/run.sh $(UNIT_BIN)

@@ -46,6 +46,9 @@
     X(HTTP_STREAMS,          "flow files scanned as HTTP responses") \
     X(HTTP_BODIES,           "HTTP bodies written") \
     X(HTTP_BODY_FAILED,      "HTTP body files that could not be written") \
+    X(HTTP_REQ_BODIES,       "HTTP request bodies written") \
+    X(HTTP_CAPPED,           "HTTP bodies cut at http_max_decoded (decompression bombs)") \
+    X(HTTP_UNDECODABLE,      "HTTP bodies whose content coding could not be decoded") \
     /* TCP (tcp.c) */ \
     X(TCP_TRUNCATED,         "TCP headers cut short") \
     X(TCP_BAD_OFFSET,        "TCP headers with an invalid data offset") \
