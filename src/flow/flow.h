@@ -44,6 +44,9 @@ struct flow {
     uint16_t vlan;
     enum flow_end end;
     struct reasm rs;
+    const char *name;                    /* the flow file's path once it exists (set by the file
+                                            sink; borrowed; NULL without one): consumers after
+                                            the sink may name their own files after it */
     void *stream;                        /* in-order view state (flow/stream.c), if any */
     void *slot[FLOW_SLOTS];              /* consumers' per-flow state */
 };

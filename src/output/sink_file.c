@@ -324,6 +324,7 @@ static int create_file(struct sink_file *s, struct fsink *fs)
     }
     fs->path = xstrdup(path);
     fs->counter = c;
+    fs->f->name = fs->path;
     alert_line(s->cfg.alert_fd, "open", path);
     return fd;
 }
@@ -620,6 +621,7 @@ static void fs_free(struct sink_file *s, struct fsink *fs)
     lru_unlink(s, fs);
     dlist_unlink(&s->all, &fs->all);
     fs->f->slot[s->fc.slot] = NULL;
+    if (fs->f->name == fs->path) fs->f->name = NULL;
     free(fs->path);
     free(fs);
 }
@@ -631,6 +633,7 @@ void sink_file_release(struct sink_file *s, struct flow *f, struct flow_summary 
     if (rec) {
         rec->filename = fs->path;           /* handed over */
         fs->path = NULL;
+        f->name = NULL;
         rec->stored = fs->stored;
         rec->file_failed = fs->failed;
     }
