@@ -20,7 +20,8 @@ static const char usage_head[] =
 "     [-[eE] scanner] [-f max_fds] [-F[ctTXMkmg]] [-h|--help] [-i iface]\n"
 "     [-l files...] [-L semlock] [-m min_bytes] [-o outdir] [-r file] [-R file]\n"
 "     [-S name=value] [-T template] [-U|--relinquish-privileges user] [-v|--verbose]\n"
-"     [-V|--version] [-w file] [-x scanner] [-X xmlfile] [-z|--chroot dir] [expression]\n"
+"     [-V|--version] [-w file] [-x scanner] [-X xmlfile] [-z|--chroot dir] [-j jobs]\n"
+"     [--shard I/N] [expression]\n"
 "\n"
 "   -a: do ALL post-processing.\n"
 "   -A: deprecated (-AH was replaced by -a); prints a note and is otherwise ignored\n"
@@ -30,6 +31,7 @@ static const char usage_head[] =
 "   -h: print this help message (-hh for more help)\n"
 "   -H: print detailed information about each scanner\n"
 "   -i: network interface on which to listen\n"
+"   -j jobs: threads writing flows beside the reader (default: the processors online; 1: none)\n"
 "   -I: write for each flow another file *.findx to provide byte-indexed timestamps\n"
 "   -g: output each flow in alternating colors (note change!)\n"
 "   -l: treat non-flag arguments as input files rather than a pcap expression\n"
@@ -42,6 +44,7 @@ static const char usage_head[] =
 "   -v           : verbose operation equivalent to -d 10\n"
 "   -V           : print version number and exit\n"
 "   -w  file     : write packets not processed to file\n"
+"   --shard I/N  : keep only the connections of shard I of N (0 <= I < N), for one of N runs\n"
 "   -o  outdir   : specify output directory (default '.')\n"
 "   -X  filename : DFXML output to filename\n"
 "   -m  bytes    : specifies skip that starts a new stream (default 16777216).\n"
@@ -163,7 +166,7 @@ static const char usage_names[] =
 "      Filename template format handles '/' to create sub-directories.\n"
 "\n"
 "Long options: --chroot=dir (-z), --help (-h), --relinquish-privileges=user (-U),\n"
-"              --verbose (-v), --version (-V)\n";
+"              --verbose (-v), --version (-V), --shard=I/N\n";
 
 /* One scanner for -H, in 1.6.1's layout. */
 static void scanner_info(const char *name, bool on, const char *desc)
@@ -232,6 +235,21 @@ static void bad_option(int c, const char *arg)
     } else {
         log_error("unrecognized option '%s'", arg);
     }
+}
+
+/* "I/N" with 0 <= I < N <= 65536 */
+static bool parse_shard(struct options *o, const char *v)
+{
+    const char *slash = strchr(v, '/');
+    if (!slash || slash == v || slash - v > 20) return false;
+    char a[24];
+    memcpy(a, v, (size_t)(slash - v));
+    a[slash - v] = '\0';
+    uint64_t i, n;
+    if (!parse_u64(a, &i) || !parse_u64(slash + 1, &n) || n < 1 || n > 65536 || i >= n) return false;
+    o->shard_i = (unsigned)i;
+    o->shard_n = (unsigned)n;
+    return true;
 }
 
 static void add_input(struct options *o, const char *path, bool finish_only)
@@ -413,6 +431,7 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "chroot", required_argument, NULL, 'z' },
+        { "shard", required_argument, NULL, 1 },
         { "help", no_argument, NULL, 'h' },
         { "relinquish-privileges", required_argument, NULL, 'U' },
         { "verbose", no_argument, NULL, 'v' },
@@ -427,7 +446,7 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
     uint64_t u;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":aA:Bb:cCd:DE:e:F:f:gHhIi:JKlL:m:o:pPqR:r:S:sT:U:Vvw:x:X:z:Z0",
+    while ((c = getopt_long(argc, argv, ":aA:Bb:cCd:DE:e:F:f:gHhIi:Jj:KlL:m:o:pPqR:r:S:sT:U:Vvw:x:X:z:Z0",
                             longopts, NULL)) != -1) {
         switch (c) {
         case 'a': scanner_set(o, "all", true); o->md5 = true; break;
@@ -470,6 +489,13 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
         case 'I': o->findx = true; break;
         case 'i': o->iface = optarg; break;
         case 'J': o->console_json = true; break;
+        case 'j':
+            if (!parse_u64(optarg, &u) || u < 1 || u > 1024) { log_error("-j: invalid number of jobs '%s' (1 to 1024)", optarg); return OPT_EXIT_ERR; }
+            o->jobs = (unsigned)u;
+            break;
+        case 1:                         /* --shard I/N */
+            if (!parse_shard(o, optarg)) { log_error("--shard: invalid shard '%s' (I/N with 0 <= I < N)", optarg); return OPT_EXIT_ERR; }
+            break;
         case 'K': o->pcap_per_flow = true; break;
         case 'l': list_files = true; break;
         case 'L': o->lockname = optarg; break;

@@ -3,6 +3,7 @@
 #include "capture/pcapwrite.h"
 #include "decode/decode.h"
 #include "flow/conntrack.h"
+#include "flow/dispatch.h"
 #include "output/hooks.h"
 #include "output/kpcap.h"
 #include "output/sink_console.h"
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct scan_inst {
     const struct scanner *sc;
@@ -22,22 +24,33 @@ struct scan_inst {
     struct flow_consumer fc;
 };
 
-struct pipeline {
-    const struct options *o;
-    struct decoder *dec;
-    struct conntrack *ct;
+/* The consumers of flows: one set for the tracker, or one per worker (-j). */
+struct cset {
     struct sink_file *sink;
     struct sink_console *console;
     struct hooks *hooks;
-    struct kpcap *kp;                   /* -K */
-    struct pcapwrite *w;                /* -w: records not processed */
-    bool w_failed;
-    uint64_t w_failures;
-    struct counters ctr;                /* -w's own */
     struct scan_env env;
     struct counters scan_ctr;
     struct scan_inst scans[OPTIONS_MAX_SCANNERS];
     size_t nscans;
+};
+
+struct pipeline {
+    const struct options *o;
+    struct decoder *dec;
+    struct conntrack *ct;
+    struct dispatch *disp;              /* -j: the consumers on workers */
+    struct cset *sets;                  /* nsets: 1, or one per worker */
+    unsigned nsets;
+    struct scan_inst pscans[OPTIONS_MAX_SCANNERS];     /* scanners with packet hooks (the reader's) */
+    size_t npscans;
+    struct counters pscan_ctr;
+    struct scan_env penv;
+    struct kpcap *kp;                   /* -K */
+    struct pcapwrite *w;                /* -w: records not processed */
+    bool w_failed;
+    uint64_t w_failures;
+    struct counters ctr;                /* -w's and --shard's */
     int64_t now_us;
 };
 
@@ -72,9 +85,8 @@ static void write_unprocessed(void *arg, int64_t ts, const uint8_t *data, uint32
 static void view(void *arg, const struct decode_view *v)
 {
     struct pipeline *p = arg;
-    for (size_t i = 0; i < p->nscans; i++)
-        if (p->scans[i].sc->packet)
-            p->scans[i].sc->packet(p->scans[i].self, v);
+    for (size_t i = 0; i < p->npscans; i++)
+        p->pscans[i].sc->packet(p->pscans[i].self, v);
 }
 
 /* ---- the stages' configurations ---- */
@@ -112,7 +124,7 @@ static struct conntrack *make_tracker(const struct options *o)
     return conntrack_new(&cc);
 }
 
-static struct sink_file *make_sink(const struct options *o)
+static struct sink_file *make_sink(const struct options *o, unsigned nsets)
 {
     struct sink_file_config sc = {
         .outdir = o->outdir, .tmpl = o->tmpl, .max_bytes = o->max_bytes, .max_fds = max_fds(o),
@@ -120,6 +132,9 @@ static struct sink_file *make_sink(const struct options *o)
         .alert_fd = o->tcp_alert_fd, .cmd = o->tcp_cmd,
     };
     if (o->findx && sc.max_fds > 1) sc.max_fds /= 2;
+    /* the budgets are shared by the workers' sinks */
+    sc.max_fds = sc.max_fds / (int)nsets > 0 ? sc.max_fds / (int)nsets : 1;
+    sc.max_buffered /= nsets;
     return sink_file_new(&sc);
 }
 
@@ -156,28 +171,135 @@ static bool scanner_wanted(const struct options *o, size_t i)
     return o->scan[i];
 }
 
-static bool make_scanners(struct pipeline *p, char *err, size_t errlen)
+static bool enabled(const struct scan_env *env, const char *name)
+{
+    for (size_t i = 0; scanner_registry[i]; i++)
+        if (!strcmp(scanner_registry[i]->name, name)) return scanner_wanted(env->setting_arg, i);
+    return false;
+}
+
+/* Every -S name=value, in order: pointers into the options' settings. */
+static const char *const *setting_all(const struct scan_env *env, const char *name, size_t *n)
+{
+    const struct options *o = env->setting_arg;
+    static _Thread_local const char *vals[64];
+    size_t k = 0, len = strlen(name);
+    for (size_t i = 0; i < o->nsettings && k < 64; i++)
+        if (!strncmp(o->settings[i], name, len) && o->settings[i][len] == '=')
+            vals[k++] = o->settings[i] + len + 1;
+    *n = k;
+    return vals;
+}
+
+static void make_env(struct scan_env *env, struct counters *ctr, const struct options *o)
+{
+    *env = (struct scan_env){
+        .outdir = o->outdir, .files = o->store_files, .gunzip = o->gunzip_http, .tdelta_us = o->tdelta_us,
+        .max_bytes = o->max_bytes, .tmpl = o->tmpl, .ctr = ctr, .setting = setting,
+        .setting_all = setting_all, .enabled = enabled, .setting_arg = o,
+    };
+}
+
+static bool make_scan(struct scan_inst *si, const struct scanner *sc, const struct scan_env *env, char *err,
+                      size_t errlen)
+{
+    si->sc = sc;
+    si->self = sc->create(env, err, errlen);
+    si->fc.ops = sc->flow;
+    si->fc.self = si->self;
+    return si->self != NULL;
+}
+
+/* The scanners with packet hooks, once, for the reader. */
+static bool make_packet_scanners(struct pipeline *p, char *err, size_t errlen)
+{
+    make_env(&p->penv, &p->pscan_ctr, p->o);
+    for (size_t i = 0; scanner_registry[i]; i++) {
+        const struct scanner *sc = scanner_registry[i];
+        if (!scanner_wanted(p->o, i) || !sc->packet) continue;
+        if (!make_scan(&p->pscans[p->npscans], sc, &p->penv, err, errlen)) return false;
+        p->npscans++;
+    }
+    return true;
+}
+
+/* One set of flow consumers: sinks, then scanners with flow hooks;
+ * add(c) registers each (with the tracker, or with a worker). */
+static bool make_set(struct pipeline *p, struct cset *cs, bool (*add)(void *, struct flow_consumer *), void *arg,
+                     char *err, size_t errlen)
 {
     const struct options *o = p->o;
-    p->env = (struct scan_env){
-        .outdir = o->outdir, .files = o->store_files, .gunzip = o->gunzip_http, .tdelta_us = o->tdelta_us,
-        .max_bytes = o->max_bytes, .tmpl = o->tmpl, .ctr = &p->scan_ctr, .setting = setting, .setting_arg = o,
-    };
+    if (o->store_files) {
+        cs->sink = make_sink(o, p->nsets);
+        add(arg, sink_file_consumer(cs->sink));
+    }
+    if (o->console) {
+        cs->console = make_console(o, err, errlen);
+        if (!cs->console) return false;
+        add(arg, sink_console_consumer(cs->console));
+    }
+    if (!cs->sink && o->tcp_alert_fd >= 0) {
+        struct hooks_config hc = { o->tcp_alert_fd, o->tmpl, o->tdelta_us };
+        cs->hooks = hooks_new(&hc);
+        add(arg, hooks_consumer(cs->hooks));
+    }
+    make_env(&cs->env, &cs->scan_ctr, o);
     for (size_t i = 0; scanner_registry[i]; i++) {
-        if (!scanner_wanted(o, i)) continue;
-        struct scan_inst *si = &p->scans[p->nscans];
-        si->sc = scanner_registry[i];
-        si->self = si->sc->create(&p->env, err, errlen);
-        if (!si->self) return false;
-        p->nscans++;
-        if (si->sc->flow) {
-            si->fc.ops = si->sc->flow;
-            si->fc.self = si->self;
-            if (!conntrack_add_consumer(p->ct, &si->fc)) {
-                snprintf(err, errlen, "too many scanners");
-                return false;
-            }
+        const struct scanner *sc = scanner_registry[i];
+        if (!scanner_wanted(o, i) || !sc->flow) continue;
+        struct scan_inst *si = &cs->scans[cs->nscans];
+        if (!make_scan(si, sc, &cs->env, err, errlen)) return false;
+        cs->nscans++;
+        if (!add(arg, &si->fc)) {
+            snprintf(err, errlen, "too many scanners");
+            return false;
         }
+    }
+    return true;
+}
+
+static bool add_to_tracker(void *arg, struct flow_consumer *c) { return conntrack_add_consumer(arg, c); }
+
+struct worker_arg { struct dispatch *d; unsigned w; };
+
+static bool add_to_worker(void *arg, struct flow_consumer *c)
+{
+    struct worker_arg *wa = arg;
+    return dispatch_add_consumer(wa->d, wa->w, c);
+}
+
+/* Workers for the flow consumers (-j N: the reader and N - 1 workers), or
+ * 0 to run them in the reader:
+ * when their output's order must be the reader's (the console, alert
+ * lines, commands), or when flows of two connections could get the same
+ * file name (a template without all of %A %a %B %b). */
+static unsigned workers_for(const struct options *o)
+{
+    unsigned n = o->jobs ? o->jobs : 1;        /* the default: see docs/internals/jobs.md */
+    if (n <= 1 || o->pcap_per_flow) return 0;
+    n--;                                        /* the reader is one of them */
+    if (o->console || o->tcp_alert_fd >= 0 || o->http_alert_fd >= 0 || *o->tcp_cmd || *o->http_cmd) return 0;
+    if (!strstr(o->tmpl, "%A") || !strstr(o->tmpl, "%a") || !strstr(o->tmpl, "%B") || !strstr(o->tmpl, "%b"))
+        return 0;
+    return n;
+}
+
+static bool make_consumers(struct pipeline *p, char *err, size_t errlen)
+{
+    unsigned nw = workers_for(p->o);
+    p->nsets = nw ? nw : 1;
+    p->sets = xcalloc(p->nsets, sizeof *p->sets);
+    if (!nw) return make_set(p, &p->sets[0], add_to_tracker, p->ct, err, errlen);
+    struct dispatch_config dc = { nw, 4096, 2u << 20, 4096 };
+    p->disp = dispatch_new(&dc);
+    for (unsigned w = 0; w < nw; w++) {
+        struct worker_arg wa = { p->disp, w };
+        if (!make_set(p, &p->sets[w], add_to_worker, &wa, err, errlen)) return false;
+    }
+    conntrack_add_consumer(p->ct, dispatch_consumer(p->disp));
+    if (!dispatch_start(p->disp)) {
+        snprintf(err, errlen, "cannot start %u worker threads", nw);
+        return false;
     }
     return true;
 }
@@ -192,28 +314,18 @@ struct pipeline *pipeline_new(const struct options *o, char *err, size_t errlen)
         struct kpcap_config kc = { o->outdir, o->tmpl, o->tdelta_us, max_fds(o) };
         p->kp = kpcap_new(&kc);
     }
-    if (o->store_files) {
-        p->sink = make_sink(o);
-        conntrack_add_consumer(p->ct, sink_file_consumer(p->sink));
+    if (!make_consumers(p, err, errlen) || !make_packet_scanners(p, err, errlen)) {
+        pipeline_free(p);
+        return NULL;
     }
-    if (o->console) {
-        p->console = make_console(o, err, errlen);
-        if (!p->console) goto fail;
-        conntrack_add_consumer(p->ct, sink_console_consumer(p->console));
-    }
-    if (!p->sink && o->tcp_alert_fd >= 0) {
-        struct hooks_config hc = { o->tcp_alert_fd, o->tmpl, o->tdelta_us };
-        p->hooks = hooks_new(&hc);
-        conntrack_add_consumer(p->ct, hooks_consumer(p->hooks));
-    }
-    if (!make_scanners(p, err, errlen)) goto fail;
     return p;
-fail:
-    pipeline_free(p);
-    return NULL;
 }
 
-void pipeline_set_done(struct pipeline *p, conntrack_done_fn fn, void *arg) { conntrack_set_done(p->ct, fn, arg); }
+void pipeline_set_done(struct pipeline *p, conntrack_done_fn fn, void *arg)
+{
+    if (p->disp) dispatch_set_done(p->disp, fn, arg);
+    else conntrack_set_done(p->ct, fn, arg);
+}
 void pipeline_set_may_start(struct pipeline *p, bool may) { conntrack_set_may_start(p->ct, may); }
 
 /* ---- records ---- */
@@ -225,13 +337,28 @@ static void expire(struct pipeline *p, int64_t now)
     decoder_expire(p->dec, now);
 }
 
-void pipeline_tick(struct pipeline *p, int64_t now_us) { expire(p, now_us); }
+void pipeline_tick(struct pipeline *p, int64_t now_us)
+{
+    expire(p, now_us);
+    if (p->disp) dispatch_flush(p->disp);      /* what came in goes out (live capture) */
+}
+
+/* --shard I/N: is d's connection this run's? */
+static bool my_shard(struct pipeline *p, const struct decoded *d)
+{
+    if (!p->o->shard_n) return true;
+    struct flowkey k;
+    flow_key_of(&k, d);
+    if (flowkey_shard_hash(&k) % p->o->shard_n == p->o->shard_i) return true;
+    p->ctr.n[C_SHARD_OTHER]++;
+    return false;
+}
 
 void pipeline_packet(struct pipeline *p, const struct capture_pkt *cp)
 {
     struct decoded d;
     if (cp->ts_us > p->now_us) expire(p, cp->ts_us);
-    if (!decoder_packet(p->dec, cp, &d)) return;
+    if (!decoder_packet(p->dec, cp, &d) || !my_shard(p, &d)) return;
     if (p->kp) {
         kpcap_packet(p->kp, &d);
         return;
@@ -239,9 +366,15 @@ void pipeline_packet(struct pipeline *p, const struct capture_pkt *cp)
     conntrack_packet(p->ct, &d);
 }
 
+void pipeline_set_stable(struct pipeline *p, const uint8_t *lo, const uint8_t *hi)
+{
+    if (p->disp) dispatch_set_stable(p->disp, lo, hi);
+}
+
 void pipeline_finish(struct pipeline *p, enum flow_end end)
 {
     conntrack_finish(p->ct, end);
+    if (p->disp) dispatch_drain(p->disp);       /* every record through its consumers */
     spawn_wait_all();
     decoder_finish(p->dec);
     if (p->w && pcapwrite_close(p->w) < 0 && !p->w_failed) {
@@ -251,25 +384,37 @@ void pipeline_finish(struct pipeline *p, enum flow_end end)
     p->w = NULL;
 }
 
+/* One scanner instance's end of run. */
+static int finish_one(struct scan_inst *si, const char *input, char **summary_xml)
+{
+    if (!si->sc->finish) return 0;
+    struct scan_end end = { input, NULL };
+    char err[1024] = "";
+    int rc = 0;
+    if (si->sc->finish(si->self, &end, err, sizeof err) < 0) {
+        if (*err) log_error("%s", err);
+        rc = -1;
+    }
+    if (end.summary_xml) {
+        size_t a = *summary_xml ? strlen(*summary_xml) : 0, b = strlen(end.summary_xml);
+        *summary_xml = xreallocarray(*summary_xml, a + b + 1, 1);
+        memcpy(*summary_xml + a, end.summary_xml, b + 1);
+        free(end.summary_xml);
+    }
+    return rc;
+}
+
 int pipeline_scanners_finish(struct pipeline *p, const char *input, char **summary_xml)
 {
     int rc = 0;
     *summary_xml = NULL;
-    for (size_t i = 0; i < p->nscans; i++) {
-        const struct scanner *sc = p->scans[i].sc;
-        if (!sc->finish) continue;
-        struct scan_end end = { input, NULL };
-        char err[1024] = "";
-        if (sc->finish(p->scans[i].self, &end, err, sizeof err) < 0) {
-            if (*err) log_error("%s", err);
-            rc = -1;
-        }
-        if (end.summary_xml) {
-            size_t a = *summary_xml ? strlen(*summary_xml) : 0, b = strlen(end.summary_xml);
-            *summary_xml = xreallocarray(*summary_xml, a + b + 1, 1);
-            memcpy(*summary_xml + a, end.summary_xml, b + 1);
-            free(end.summary_xml);
-        }
+    for (size_t r = 0; scanner_registry[r]; r++) {     /* in the registry's order */
+        for (size_t i = 0; i < p->npscans; i++)
+            if (p->pscans[i].sc == scanner_registry[r]) rc |= finish_one(&p->pscans[i], input, summary_xml);
+        for (unsigned k = 0; k < p->nsets; k++)
+            for (size_t i = 0; i < p->sets[k].nscans; i++)
+                if (p->sets[k].scans[i].sc == scanner_registry[r])
+                    rc |= finish_one(&p->sets[k].scans[i], input, summary_xml);
     }
     return rc;
 }
@@ -284,7 +429,10 @@ const char *pipeline_error(const struct pipeline *p)
 
 uint64_t pipeline_write_failures(const struct pipeline *p)
 {
-    return (p->sink ? sink_file_failures(p->sink) : 0) + p->w_failures + (p->kp ? kpcap_failures(p->kp) : 0);
+    uint64_t n = p->w_failures + (p->kp ? kpcap_failures(p->kp) : 0);
+    for (unsigned k = 0; k < p->nsets; k++)
+        if (p->sets[k].sink) n += sink_file_failures(p->sets[k].sink);
+    return n;
 }
 
 uint64_t pipeline_unsupported(const struct pipeline *p) { return decoder_unsupported(p->dec); }
@@ -296,8 +444,12 @@ void pipeline_stats(const struct pipeline *p, struct pipeline_stats *out)
     out->total_flows = cs.total_flows;
     out->total_packets = cs.total_packets;
     out->open_flows = cs.open_flows;
-    out->max_open_files = p->sink ? (uint64_t)sink_file_max_open(p->sink) : 0;
-    out->open_fds = p->sink ? (uint64_t)sink_file_open_fds(p->sink) : 0;
+    out->max_open_files = out->open_fds = 0;
+    for (unsigned k = 0; k < p->nsets; k++) {
+        if (!p->sets[k].sink) continue;
+        out->max_open_files += (uint64_t)sink_file_max_open(p->sets[k].sink);
+        out->open_fds += (uint64_t)sink_file_open_fds(p->sets[k].sink);
+    }
 }
 
 void pipeline_counters(const struct pipeline *p, struct counters *out)
@@ -305,10 +457,22 @@ void pipeline_counters(const struct pipeline *p, struct counters *out)
     memset(out, 0, sizeof *out);
     counters_add(out, decoder_counters(p->dec));
     counters_add(out, conntrack_counters(p->ct));
-    if (p->sink) counters_add(out, sink_file_counters(p->sink));
+    for (unsigned k = 0; k < p->nsets; k++) {
+        if (p->sets[k].sink) counters_add(out, sink_file_counters(p->sets[k].sink));
+        counters_add(out, &p->sets[k].scan_ctr);
+    }
     if (p->kp) counters_add(out, kpcap_counters(p->kp));
-    counters_add(out, &p->scan_ctr);
+    counters_add(out, &p->pscan_ctr);
     counters_add(out, &p->ctr);
+}
+
+static void free_set(struct cset *cs)
+{
+    for (size_t i = 0; i < cs->nscans; i++)
+        if (cs->scans[i].sc->destroy) cs->scans[i].sc->destroy(cs->scans[i].self);
+    sink_file_free(cs->sink);
+    sink_console_free(cs->console);
+    hooks_free(cs->hooks);
 }
 
 void pipeline_free(struct pipeline *p)
@@ -316,11 +480,12 @@ void pipeline_free(struct pipeline *p)
     if (!p) return;
     pipeline_finish(p, FLOW_END_EOF);
     conntrack_free(p->ct);                  /* its consumers still exist */
-    for (size_t i = 0; i < p->nscans; i++)
-        if (p->scans[i].sc->destroy) p->scans[i].sc->destroy(p->scans[i].self);
-    sink_file_free(p->sink);
-    sink_console_free(p->console);
-    hooks_free(p->hooks);
+    dispatch_free(p->disp);                 /* workers done: their consumers may go */
+    for (unsigned k = 0; k < p->nsets && p->sets; k++)
+        free_set(&p->sets[k]);
+    free(p->sets);
+    for (size_t i = 0; i < p->npscans; i++)
+        if (p->pscans[i].sc->destroy) p->pscans[i].sc->destroy(p->pscans[i].self);
     kpcap_free(p->kp);
     decoder_free(p->dec);
     free(p);

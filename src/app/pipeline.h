@@ -37,6 +37,11 @@ void pipeline_set_may_start(struct pipeline *p, bool may);
 /* One captured record. */
 void pipeline_packet(struct pipeline *p, const struct capture_pkt *cp);
 
+/* Bytes of the current input in [lo, hi) stay valid until the next call
+ * (a mapped file): the workers may read them there instead of a copy.
+ * Call with (NULL, NULL) before the input goes away. */
+void pipeline_set_stable(struct pipeline *p, const uint8_t *lo, const uint8_t *hi);
+
 /* Time passes without records (live capture): expire what is due. */
 void pipeline_tick(struct pipeline *p, int64_t now_us);
 

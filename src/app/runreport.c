@@ -77,7 +77,7 @@ struct runreport *runreport_open(const struct options *o, const struct privs *pv
     char *path = privs_path(pv, path0);             /* -z: inside the chroot */
     free(path0);
     /* the settings, "name=value", cut at '=' */
-    struct dfxml_pair *cfg = xcalloc(o->nsettings + 1, sizeof *cfg);
+    struct dfxml_pair *cfg = xcalloc(o->nsettings + 2, sizeof *cfg);
     char **names = xcalloc(o->nsettings + 1, sizeof *names);
     for (size_t i = 0; i < o->nsettings; i++) {
         const char *eq = strchr(o->settings[i], '=');
@@ -85,10 +85,18 @@ struct runreport *runreport_open(const struct options *o, const struct privs *pv
         cfg[i].name = names[i] ? names[i] : "";
         cfg[i].value = eq ? eq + 1 : "";
     }
+    size_t ncfg = o->nsettings;
+    char shard[48];
+    if (o->shard_n) {                   /* --shard: which part of the connections this is */
+        snprintf(shard, sizeof shard, "%u/%u", o->shard_i, o->shard_n);
+        cfg[ncfg].name = "shard";
+        cfg[ncfg].value = shard;
+        ncfg++;
+    }
     struct dfxml_run run = {
         .argc = argc, .argv = argv, .start_us = (int64_t)t0.tv_sec * 1000000 + t0.tv_nsec / 1000,
         .version = TCPFLOW_VERSION, .tdelta = o->tdelta_us / 1000000,
-        .config = cfg, .n_config = o->nsettings,
+        .config = cfg, .n_config = ncfg,
     };
     log_debug(1, "reportfilename: %s", path);
     char err[1024];

@@ -43,3 +43,29 @@ uint32_t flowkey_hash(const struct flowkey *k, uint64_t seed)
     h = hash_mix(h, seed >> 17);
     return (uint32_t)(h ^ (h >> 32));
 }
+
+/* FNV-1a over one endpoint: address bytes, then the port, high byte first. */
+static uint64_t fnv_endpoint(uint64_t h, const uint8_t a[16], uint16_t port)
+{
+    for (int i = 0; i < 16; i++)
+        h = (h ^ a[i]) * 0x100000001b3ull;
+    h = (h ^ (uint8_t)(port >> 8)) * 0x100000001b3ull;
+    return (h ^ (uint8_t)port) * 0x100000001b3ull;
+}
+
+uint32_t flowkey_shard_hash(const struct flowkey *k)
+{
+    /* the endpoints in a fixed order: the smaller (address, port) first */
+    int c = memcmp(k->src, k->dst, 16);
+    bool swap = c > 0 || (c == 0 && k->sport > k->dport);
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = (h ^ k->family) * 0x100000001b3ull;
+    for (int i = 0; i < 4; i++)
+        h = (h ^ (uint8_t)(k->tun >> (8 * i))) * 0x100000001b3ull;
+    h = swap ? fnv_endpoint(fnv_endpoint(h, k->dst, k->dport), k->src, k->sport)
+             : fnv_endpoint(fnv_endpoint(h, k->src, k->sport), k->dst, k->dport);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}

@@ -26,4 +26,8 @@ bool flowkey_eq(const struct flowkey *a, const struct flowkey *b);
 /* The connection hash of k under seed: flowkey_hash(k) == flowkey_hash(reverse(k)). */
 uint32_t flowkey_hash(const struct flowkey *k, uint64_t seed);
 
+/* A connection hash that every machine computes alike (no seed; bytes
+ * read in a fixed order), for --shard: symmetric like flowkey_hash. */
+uint32_t flowkey_shard_hash(const struct flowkey *k);
+
 #endif

@@ -72,7 +72,9 @@
     X(OUT_FD_EVICT,          "flow files closed to free a descriptor") \
     X(OUT_WRITE_ERRORS,      "write errors") \
     X(OUT_HASH_REREAD,       "flow files read back to hash them (-FM, bytes out of order)") \
-    X(OUT_W_OTHER_DLT,       "-w packets of a link type other than the -w file's")
+    X(OUT_W_OTHER_DLT,       "-w packets of a link type other than the -w file's") \
+    /* --shard (app/pipeline.c) */ \
+    X(SHARD_OTHER,           "TCP packets of connections of other shards (--shard)")
 
 enum counter_id {
 #define X(id, text) C_##id,

@@ -981,7 +981,8 @@ static void test_usage_errors(void **st)
     (void)st;
     usage_error("tcpflow: invalid option -- 'Q'\n", "-Q", NULL);
     usage_error("tcpflow: invalid option -- 'y'\n", "-c", "-y", NULL);
-    usage_error("tcpflow: invalid option -- 'j'\n", "-cj", NULL);
+    usage_error("tcpflow: invalid option -- 'k'\n", "-ck", NULL);
+    usage_error_naming("'j'", "-cj", NULL);      /* -j (ours: 1.6.1 has none) needs a number */
     usage_error("tcpflow: unrecognized option '--bogus'\n", "--bogus", NULL);
     usage_error("tcpflow: unrecognized option '--chrootx=y'\n", "--chrootx=y", NULL);
     /* a missing argument, or an argument to --version, is a usage error too
