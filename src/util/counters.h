@@ -49,6 +49,26 @@
     X(HTTP_REQ_BODIES,       "HTTP request bodies written") \
     X(HTTP_CAPPED,           "HTTP bodies cut at http_max_decoded (decompression bombs)") \
     X(HTTP_UNDECODABLE,      "HTTP bodies whose content coding could not be decoded") \
+    /* tls scanner (scan/tls.c): connections by how they ended, files, key log */ \
+    X(TLS_CONNS,             "TLS connections (a ClientHello seen)") \
+    X(TLS_CONN_DECRYPTED,    "TLS connections decrypted to their end") \
+    X(TLS_CONN_HANDSHAKE,    "TLS connections that ended in their handshake (no application data)") \
+    X(TLS_CONN_NO_KEY,       "TLS connections whose secrets are not in the key log") \
+    X(TLS_CONN_BAD_TAG,      "TLS connections with a record failing its tag or MAC (wrong secret, damaged bytes)") \
+    X(TLS_CONN_HOLE,         "TLS connections cut by a hole in the capture") \
+    X(TLS_CONN_UNSUPPORTED,  "TLS connections with an unsupported version, suite or renegotiation") \
+    X(TLS_CONN_MALFORMED,    "TLS connections with a malformed record or handshake message") \
+    X(TLS_CONN_CAP,          "TLS connections cut by the tls_max_pending cap") \
+    X(TLS_CONN_INCOMPLETE,   "TLS connections that ended waiting for the other direction") \
+    X(TLS_CONN_NO_HANDSHAKE, "TLS connections caught mid-stream (no handshake to find keys)") \
+    X(TLS_NOT_TLS,           "connections that are not TLS") \
+    X(TLS_FILES,             "TLS plaintext files written") \
+    X(TLS_FILE_FAILED,       "TLS plaintext files that could not be written") \
+    X(TLS_HTTP_CONNS,        "TLS connections whose plaintext was parsed as HTTP/1.x") \
+    X(TLS_H2_CONNS,          "TLS connections with ALPN h2 (plaintext file only)") \
+    X(TLS_KEYLOG_UNUSED,     "key log entries that matched no connection") \
+    X(TLS_KEYLOG_BAD_LINES,  "key log lines that could not be read") \
+    X(TLS_KEYLOG_OVER_CAP,   "key log lines past the entry cap") \
     /* TCP (tcp.c) */ \
     X(TCP_TRUNCATED,         "TCP headers cut short") \
     X(TCP_BAD_OFFSET,        "TCP headers with an invalid data offset") \

@@ -111,15 +111,25 @@ static void hold(struct tls_session *s, int dir, const uint8_t *p, size_t n)
     d->plen += n;
 }
 
-static void lookup(struct tls_session *s)
+/* The secrets of the connection, looked up (the files re-read on a miss)
+ * while none is known, or while the one of kind is missing: a key log
+ * being written during a live capture gets a connection's secrets one by
+ * one, as its handshake goes on. */
+static void lookup(struct tls_session *s, int kind)
 {
-    if (!s->sec_found)
-        s->sec_found = tls_keylog_lookup(s->kl, s->ch.random, true, &s->sec);
+    if (!s->sec_found || !(s->sec.have & (1u << kind))) {
+        struct tls_secrets sec;
+        bool found = tls_keylog_lookup(s->kl, s->ch.random, true, &sec);
+        if (found && (!s->sec_found || (sec.have & (1u << kind)))) {
+            s->sec = sec;
+            s->sec_found = true;
+        }
+    }
 }
 
 static bool secret(struct tls_session *s, int kind, uint8_t *out)
 {
-    lookup(s);
+    lookup(s, kind);
     if (!s->sec_found || !(s->sec.have & (1u << kind)) || s->sec.len[kind] != s->suite->hash_len)
         return false;
     memcpy(out, s->sec.v[kind], s->suite->hash_len);
@@ -146,7 +156,7 @@ static bool key13(struct tls_session *s, int dir, int kind)
  * and both directions' keys. */
 static void keys12(struct tls_session *s)
 {
-    lookup(s);
+    lookup(s, TLS_SK_MASTER);
     if (s->sec_found && (s->sec.have & (1u << TLS_SK_MASTER))) {
         memcpy(s->ms, s->sec.v[TLS_SK_MASTER], 48);
         s->have_ms = true;
@@ -355,6 +365,8 @@ static void content(struct tls_session *s, int dir, uint8_t type, const uint8_t 
         }
         if (!role_client(s, dir) && !s->saw_shd)
             s->info.resumed = true;             /* abbreviated handshake */
+        if (!s->have_ms)
+            keys12(s);          /* logged since the ServerHello (live capture) */
         if (!s->have_ms) {
             stop(s, dir, TLS_ST_NO_KEY);
             break;

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Real TLS traffic for the TLS engine's end-to-end test (t_tls_engine.sh).
+"""Real TLS traffic for the tls scanner's end-to-end test (t_tls.sh).
 
   lab.py capture --out DIR [--tag T] [--drop P --drop-after P --dup P --reorder P]
-  lab.py check --dir DIR --flows OUT --driver BIN [--tshark]
+  lab.py check --dir DIR --flows OUT [--tshark] [--http]
 
 capture builds the client/router/server lab of tests/e2e/realtraffic/netlab.py
 (same impairments), captures the middle link with tcpdump, and runs:
@@ -17,14 +17,18 @@ capture builds the client/router/server lab of tests/e2e/realtraffic/netlab.py
   - Python ssl client and server, TLS 1.3 and 1.2, resuming sessions;
   - openssl s_client/s_server: a HelloRetryRequest with KeyUpdates both
     ways, and 0-RTT early data accepted and rejected.
-DIR gets capture.pcap, keys.log, and expect.json: for every connection its
-ports and the exact application bytes each way (expect/<name>.c2s/.s2c, from
-curl --trace, the Python peers' logs, or what the openssl tools were fed),
-and what the handshake must say.
-check runs the driver on each connection's two flow files (as tcpflow wrote
-them in OUT), compares the plaintext byte for byte, and with --tshark also
-compares with tshark -o tls.keylog_file.  Exit status: 0 ok, 1 mismatch,
-2 the traffic failed (retry), 77 cannot run here.
+DIR gets capture.pcap, keys.log, www/ (the served files), upload.bin, and
+expect.json: for every connection its ports, the exact application bytes
+each way (expect/<name>.c2s/.s2c, from curl --trace, the Python peers'
+logs, or what the openssl tools were fed), what the handshake must say,
+and curl's requests.
+check reads what `tcpflow -e tls -S tls_keylog=DIR/keys.log -o OUT` wrote:
+each direction's plaintext file must hold exactly the application bytes
+(none when there were none), report.xml's <tls> elements what the
+handshake said; with --tshark, tshark -o tls.keylog_file must agree; with
+--http (tcpflow ran with -e http too), every GET's body file must equal the
+served file and every PUT's request body file the uploaded one.  Exit
+status: 0 ok, 1 mismatch, 2 the traffic failed (retry), 77 cannot run here.
 """
 import argparse
 import json
@@ -203,7 +207,7 @@ def run_curl(n, out, case, env):
     for k, (cn, (c2s, s2c)) in enumerate(sorted(conns.items())):
         res.append({"name": "%s.%d" % (name, k), "cport": ports[k], "sport": port, "c2s": bytes(c2s),
                     "s2c": bytes(s2c), "version": 0x0304 if ver == "1.3" else 0x0303, "suite": case[6],
-                    "resumed": bool(resume and k > 0)})
+                    "resumed": bool(resume and k > 0), "http": [reqs[k]] if resume else reqs})
     return res
 
 
@@ -481,70 +485,111 @@ def tshark_streams(pcap, keylog, conns):
     return res
 
 
+def report_tls(path):
+    """{flow file basename: attributes of its <tls> element} from report.xml."""
+    import xml.etree.ElementTree as ET
+    res = {}
+    for fo in ET.parse(path).getroot().iter("fileobject"):
+        fn, t = fo.find("filename"), fo.find("tls")
+        if fn is not None and t is not None:
+            a = dict(t.attrib)
+            pf = t.find("filename")
+            a["plain"] = os.path.basename(pf.text) if pf is not None else None
+            res[os.path.basename(fn.text)] = a
+    return res
+
+
+def body_file(flows, plain, kind, idx):
+    """The body file of message idx (1, 2, ...) named after plain, or None."""
+    pre = "%s-%s-%03d" % (plain, kind, idx)
+    got = [f for f in os.listdir(flows) if f == pre or f.startswith(pre + ".")]
+    return os.path.join(flows, got[0]) if len(got) == 1 else None
+
+
+def check_http(d, flows, c, names):
+    """-e http: every GET's response body equals the served file, every
+    PUT's request body equals the uploaded file."""
+    problems = []
+    for i, (meth, f) in enumerate(c.get("http", []), 1):
+        if meth == "GET":
+            want, got = os.path.join(d, "www", f), body_file(flows, names[1], "HTTPBODY", i)
+        else:
+            want, got = os.path.join(d, "upload.bin"), body_file(flows, names[0], "HTTPREQBODY", i)
+        if got is None:
+            problems.append("%s %s: no body file" % (meth, f))
+        elif open(got, "rb").read() != open(want, "rb").read():
+            problems.append("%s %s: %s differs" % (meth, f, os.path.basename(got)))
+    return problems
+
+
 def check(a):
+    """tcpflow's own output in a.flows: plaintext files, report.xml."""
     d = os.path.abspath(a.dir)
     plan = json.load(open(os.path.join(d, "expect.json")))
     keylog = os.path.join(d, "keys.log")
-    pd = os.path.join(d, "plain")
-    os.makedirs(pd, exist_ok=True)
+    rep = report_tls(os.path.join(a.flows, "report.xml"))
     bad = 0
     ts = tshark_streams(os.path.join(d, "capture.pcap"), keylog, plan["conns"]) if a.tshark else {}
     for c in plan["conns"]:
         name = c["name"]
-        fin = [os.path.join(a.flows, flow_name(plan["client"], c["cport"], plan["server"], c["sport"])),
-               os.path.join(a.flows, flow_name(plan["server"], c["sport"], plan["client"], c["cport"]))]
-        outs = [os.path.join(pd, name + ".c2s"), os.path.join(pd, name + ".s2c")]
+        flows = [flow_name(plan["client"], c["cport"], plan["server"], c["sport"]),
+                 flow_name(plan["server"], c["sport"], plan["client"], c["cport"])]
+        plains = [f + "-PLAINTEXT" for f in flows]
         problems = []
-        for f in fin:
-            if not os.path.exists(f):
-                problems.append("no flow file %s" % os.path.basename(f))
-        info = {}
-        if not problems:
-            r = subprocess.run([a.driver, "-k", keylog] + fin + outs, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-            if r.returncode != 0:
-                problems.append("driver exit %d: %s" % (r.returncode, r.stderr.strip()))
-            info = dict(kv.split("=", 1) for kv in r.stdout.split())
-            for i, dn in enumerate(("c2s", "s2c")):
-                want = open(os.path.join(d, "expect", "%s.%s" % (name, dn)), "rb").read()
-                got = open(outs[i], "rb").read() if os.path.exists(outs[i]) else None
-                if got != want:
-                    off = next((k for k in range(min(len(got or b""), len(want))) if got[k] != want[k]),
-                               min(len(got or b""), len(want)))
-                    problems.append("%s: %s bytes, want %d, first difference at %d (status %s)"
-                                    % (dn, len(got) if got is not None else "no", len(want), off, info.get(dn)))
+        info = [rep.get(f, {}) for f in flows]
+        for i, dn in enumerate(("c2s", "s2c")):
+            want = open(os.path.join(d, "expect", "%s.%s" % (name, dn)), "rb").read()
+            pf = os.path.join(a.flows, plains[i])
+            got = open(pf, "rb").read() if os.path.exists(pf) else None
+            if got is None and want:
+                problems.append("%s: no plaintext file (status %s)" % (dn, info[i].get("status")))
+            elif got is not None and not want:
+                problems.append("%s: a plaintext file of %d bytes, want none" % (dn, len(got)))
+            elif got != want and want:
+                off = next((k for k in range(min(len(got), len(want))) if got[k] != want[k]), min(len(got), len(want)))
+                problems.append("%s: %d bytes, want %d, first difference at %d (status %s)"
+                                % (dn, len(got), len(want), off, info[i].get("status")))
+            if want and info[i].get("plain") != plains[i]:
+                problems.append("%s: report names %s" % (dn, info[i].get("plain")))
+            if info[i].get("status") != "decrypted":
+                problems.append("%s: status %s" % (dn, info[i].get("status")))
+            if info[i].get("role") != ("client" if i == 0 else "server"):
+                problems.append("%s: role %s" % (dn, info[i].get("role")))
+            if a.tshark:
                 tw = ts.get((c["cport"], c["sport"]))
-                if a.tshark:
-                    if tw is None:
-                        problems.append("tshark: no stream")
-                    else:
-                        # tshark also shows 0-RTT data the server rejected (we skip it)
-                        extra = bytes.fromhex(c.get("tshark_extra", "")) if dn == "c2s" else b""
-                        if bytes(tw[i]) != extra + (got or b""):
-                            problems.append("%s: tshark gives %d bytes, we give %d" % (dn, len(tw[i]), len(got or b"")))
-            if info.get("c2s") != "decrypted" or info.get("s2c") != "decrypted":
-                problems.append("status %s/%s" % (info.get("c2s"), info.get("s2c")))
-            if int(info.get("version", "0"), 16) != c["version"]:
-                problems.append("version %s" % info.get("version"))
-            if c.get("suite") and int(info.get("suite", "0"), 16) != c["suite"]:
-                problems.append("suite %s, want %04x" % (info.get("suite"), c["suite"]))
-            if info.get("resumed") != ("1" if c["resumed"] else "0"):
-                problems.append("resumed=%s" % info.get("resumed"))
-            if c.get("hrr") and info.get("hrr") != "1":
-                problems.append("no HelloRetryRequest seen")
-            if c.get("early") and info.get("early") != c["early"]:
-                problems.append("early=%s, want %s" % (info.get("early"), c["early"]))
-            if c.get("min_key_updates"):
-                ku = int(info.get("c2s_key_updates", 0)) + int(info.get("s2c_key_updates", 0))
-                if ku < c["min_key_updates"]:
-                    problems.append("%d KeyUpdates, want at least %d" % (ku, c["min_key_updates"]))
-        summary = "%s (%s %s)" % (name, info.get("name", "?"), "resumed" if info.get("resumed") == "1" else "full")
+                if tw is None:
+                    problems.append("tshark: no stream")
+                else:
+                    # tshark also shows 0-RTT data the server rejected (we skip it)
+                    extra = bytes.fromhex(c.get("tshark_extra", "")) if dn == "c2s" else b""
+                    if bytes(tw[i]) != extra + (got or b""):
+                        problems.append("%s: tshark gives %d bytes, we give %d" % (dn, len(tw[i]), len(got or b"")))
+        t = info[0]
+        want_v = {0x0304: "1.3", 0x0303: "1.2"}[c["version"]]
+        if t.get("version") != want_v:
+            problems.append("version %s" % t.get("version"))
+        if c.get("suite") and t.get("suite") != "0x%04x" % c["suite"]:
+            problems.append("suite %s, want 0x%04x" % (t.get("suite"), c["suite"]))
+        if t.get("resumed") != ("1" if c["resumed"] else "0"):
+            problems.append("resumed=%s" % t.get("resumed"))
+        if c.get("hrr") and t.get("hrr") != "1":
+            problems.append("no HelloRetryRequest seen")
+        if c.get("early") and t.get("early") != c["early"]:
+            problems.append("early=%s, want %s" % (t.get("early"), c["early"]))
+        if c.get("min_key_updates"):
+            ku = sum(int(x.get("key_updates", 0)) for x in info)
+            if ku < c["min_key_updates"]:
+                problems.append("%d KeyUpdates, want at least %d" % (ku, c["min_key_updates"]))
+        if a.http:
+            problems += check_http(d, a.flows, c, plains)
+        summary = "%s (%s %s)" % (name, t.get("cipher_suite", "?"), "resumed" if t.get("resumed") == "1" else "full")
         if problems:
             bad += 1
             print("FAIL %s: %s" % (summary, "; ".join(problems)))
         else:
-            print("ok   %s: %s + %s bytes%s" % (summary, info.get("c2s_bytes"), info.get("s2c_bytes"),
-                                                 ", tshark agrees" if a.tshark else ""))
+            print("ok   %s: %s + %s bytes%s%s" % (summary, info[0].get("plaintext_bytes"), info[1].get("plaintext_bytes"),
+                                                 ", tshark agrees" if a.tshark else "",
+                                                 ", %d HTTP bodies" % len(c["http"]) if a.http and c.get("http") else ""))
     print("%d connections, %d failed" % (len(plan["conns"]), bad))
     return 1 if bad else 0
 
@@ -564,8 +609,8 @@ def main():
     k = sub.add_parser("check")
     k.add_argument("--dir", required=True)
     k.add_argument("--flows", required=True)
-    k.add_argument("--driver", required=True)
     k.add_argument("--tshark", action="store_true")
+    k.add_argument("--http", action="store_true")
     a = ap.parse_args()
     try:
         return capture(a) if a.cmd == "capture" else check(a)
