@@ -488,6 +488,56 @@ static void t_key_update(void **st)
     transcript_free(&t);
 }
 
+/* A key log that grows while the connection goes on (live capture: the
+ * client logs each secret as its handshake computes it): a secret missing
+ * when the session first looked is looked up again when it is needed. */
+static void t_keylog_grows(void **st)
+{
+    (void)st;
+    /* TLS 1.3: the handshake secrets first (found at the ServerHello), the
+     * traffic secrets logged after it was read */
+    struct transcript t;
+    rfc_transcript(&t);
+    const char *ap = strstr(t.keylog, "CLIENT_TRAFFIC_SECRET_0");
+    assert_non_null(ap);
+    struct tls_keylog *kl = keylog_text(t.keylog, (size_t)(ap - t.keylog));
+    struct got g = { 0 };
+    struct tls_session *s = tls_session_new(kl, &got_cb, &g);
+    for (size_t i = 0; i < t.nc; i++) {
+        if (i == 2)
+            tls_keylog_add_text(kl, ap, strlen(ap));
+        tls_session_data(s, t.c[i].who, t.c[i].p, t.c[i].n);
+    }
+    tls_session_free(s);
+    expect_both(&g, &t, 0);
+    got_free(&g);
+    tls_keylog_free(kl);
+    transcript_free(&t);
+    /* TLS 1.2: the master secret logged after the ServerHello was read */
+    assert_int_equal(transcript_load("t12_ecdhe_rsa_aes128gcm", &t), 0);
+    kl = keylog_text(NULL, 0);
+    memset(&g, 0, sizeof g);
+    s = tls_session_new(kl, &got_cb, &g);
+    bool added = false;
+    for (size_t i = 0; i < t.nc; i++) {
+        tls_session_data(s, t.c[i].who, t.c[i].p, t.c[i].n);
+        if (t.c[i].who == 1 && !added) {
+            tls_keylog_add_text(kl, t.keylog, t.keylog_len);
+            added = true;
+        }
+    }
+    tls_session_free(s);
+    assert_int_equal(g.info.dir[0].status, TLS_ST_DECRYPTING);
+    assert_int_equal(g.info.dir[1].status, TLS_ST_DECRYPTING);
+    assert_int_equal(g.n[0], t.ptn[0]);
+    assert_memory_equal(g.b[0], t.pt[0], t.ptn[0]);
+    assert_int_equal(g.n[1], t.ptn[1]);
+    assert_memory_equal(g.b[1], t.pt[1], t.ptn[1]);
+    got_free(&g);
+    tls_keylog_free(kl);
+    transcript_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,7 +545,7 @@ int main(void)
         cmocka_unit_test(t_rfc_byte_by_byte), cmocka_unit_test(t_rfc_many_per_segment),
         cmocka_unit_test(t_rfc_swapped), cmocka_unit_test(t_rfc_bad_tag), cmocka_unit_test(t_rfc_hole),
         cmocka_unit_test(t_rfc_no_key), cmocka_unit_test(t_garbage), cmocka_unit_test(t_hostile_lengths),
-        cmocka_unit_test(t_pending_cap), cmocka_unit_test(t_key_update),
+        cmocka_unit_test(t_pending_cap), cmocka_unit_test(t_key_update), cmocka_unit_test(t_keylog_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Writes the TLS transcripts the unit tests decrypt (tests/data/tls/*.tlst).
 
-  gen.py [OUTDIR]
+  gen.py [OUTDIR [NAME]]     (NAME: write that case only; t13_http)
 
 Each transcript is a real TLS connection between Python's ssl client and
 server objects over memory BIOs (no network): the bytes each side wrote, in
@@ -162,11 +162,59 @@ def case(out, name, title, version, cipher, cert, opts=0, resume=False, seed=1, 
         write(os.path.join(out, name + "_b.tlst"), title + ": the resumption", kl, p2, sent, True)
 
 
+# HTTP/1.1 inside TLS 1.3 (t13_http): a PUT with a body, its 201; a GET
+# answered with a chunked body; a GET answered with a Content-Length body.
+HTTP_PUT_BODY = bytes(range(256)) * 12 + b"end of upload\n"
+HTTP_GET1_BODY = b"".join(b"chunked line %04d\n" % i for i in range(300))
+HTTP_GET2_BODY = bytes((i * 7) & 255 for i in range(20000))
+
+
+def http_messages():
+    put = (b"PUT /up/file.bin HTTP/1.1\r\nHost: tls.test\r\nContent-Length: %d\r\n\r\n"
+           % len(HTTP_PUT_BODY)) + HTTP_PUT_BODY
+    get1 = b"GET /lines.txt HTTP/1.1\r\nHost: tls.test\r\n\r\n"
+    get2 = b"GET /data.bin HTTP/1.1\r\nHost: tls.test\r\n\r\n"
+    r_put = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(HTTP_GET1_BODY[i:i + 1000]), HTTP_GET1_BODY[i:i + 1000])
+                      for i in range(0, len(HTTP_GET1_BODY), 1000))
+    r_get1 = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
+    r_get2 = (b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n"
+              % len(HTTP_GET2_BODY)) + HTTP_GET2_BODY
+    return [(put, r_put), (get1, r_get1), (get2, r_get2)]
+
+
+def case_http(out, name, title, version, cert):
+    with tempfile.TemporaryDirectory() as d:
+        kl = os.path.join(d, "keys.log")
+        cctx, sctx = contexts(version, None, cert, 0, kl)
+        for ctx in (cctx, sctx):
+            ctx.set_alpn_protocols(["http/1.1"])
+        p = Pipe(cctx, sctx)
+        p.handshake()
+        sent = [b"", b""]
+        for req, resp in http_messages():
+            for who, obj, data in ((0, p.c, req), (1, p.s, resp)):
+                obj.write(data)
+                sent[who] += data
+                p.pump()
+                p.read_all(p.s if who == 0 else p.c)
+        for _ in range(5):
+            p.pump()
+            p.read_all(p.s)
+            p.read_all(p.c)
+        write(os.path.join(out, name + ".tlst"), title, kl, p, sent, False)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    only = sys.argv[2] if len(sys.argv) > 2 else None
     with tempfile.TemporaryDirectory() as d:
         c = certs(d)
         V12, V13 = ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3
+        if only == "t13_http" or not only:
+            case_http(out, "t13_http", "TLS 1.3 carrying HTTP/1.1 (ALPN http/1.1): PUT, chunked GET, GET", V13, c["rsa"])
+        if only:
+            return
         case(out, "t13_default", "TLS 1.3, the default suite (AES-256-GCM)", V13, None, c["rsa"], big=True)
         case(out, "t13_resumed", "TLS 1.3 PSK resumption", V13, None, c["rsa"], resume=True)
         case(out, "t12_ecdhe_rsa_aes128gcm", "TLS 1.2 ECDHE-RSA-AES128-GCM-SHA256", V12, "ECDHE-RSA-AES128-GCM-SHA256", c["rsa"], big=True)
