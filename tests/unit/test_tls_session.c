@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
@@ -494,8 +495,10 @@ static void t_key_update(void **st)
 static void t_keylog_grows(void **st)
 {
     (void)st;
-    /* TLS 1.3: the handshake secrets first (found at the ServerHello), the
-     * traffic secrets logged after it was read */
+    /* TLS 1.3: the handshake secrets first (found at the ServerHello); the
+     * traffic secrets are logged after the server's flight was read (its
+     * Finished needs the server's: the direction waits for the client's
+     * next bytes, which come after the client logged them) */
     struct transcript t;
     rfc_transcript(&t);
     const char *ap = strstr(t.keylog, "CLIENT_TRAFFIC_SECRET_0");
@@ -504,7 +507,7 @@ static void t_keylog_grows(void **st)
     struct got g = { 0 };
     struct tls_session *s = tls_session_new(kl, &got_cb, &g);
     for (size_t i = 0; i < t.nc; i++) {
-        if (i == 2)
+        if (i == 3)
             tls_keylog_add_text(kl, ap, strlen(ap));
         tls_session_data(s, t.c[i].who, t.c[i].p, t.c[i].n);
     }
@@ -536,6 +539,75 @@ static void t_keylog_grows(void **st)
     got_free(&g);
     tls_keylog_free(kl);
     transcript_free(&t);
+    /* TLS 1.2 resumed by ticket (abbreviated: the server's ChangeCipherSpec
+     * comes first), its master secret logged after the server's first
+     * flight: the server waits for the client's bytes; never logged: it
+     * gives up then, nothing held */
+    for (int logged = 1; logged >= 0; logged--) {
+        assert_int_equal(transcript_load("t12_resumed_ticket_b", &t), 0);
+        kl = keylog_text(NULL, 0);
+        memset(&g, 0, sizeof g);
+        s = tls_session_new(kl, &got_cb, &g);
+        added = false;
+        for (size_t i = 0; i < t.nc; i++) {
+            tls_session_data(s, t.c[i].who, t.c[i].p, t.c[i].n);
+            if (t.c[i].who == 1 && !added) {
+                assert_true(tls_session_waiting(s, 1) || tls_session_info(s)->dir[1].status != TLS_ST_NO_KEY);
+                if (logged)
+                    tls_keylog_add_text(kl, t.keylog, t.keylog_len);
+                added = true;
+            }
+        }
+        assert_false(tls_session_waiting(s, 1));
+        tls_session_free(s);
+        assert_true(g.info.resumed);
+        if (logged) {
+            assert_int_equal(g.info.dir[1].status, TLS_ST_DECRYPTING);
+            assert_int_equal(g.n[1], t.ptn[1]);
+            assert_memory_equal(g.b[1], t.pt[1], t.ptn[1]);
+            assert_int_equal(g.n[0], t.ptn[0]);
+        } else {
+            assert_int_equal(g.info.dir[0].status, TLS_ST_NO_KEY);
+            assert_int_equal(g.info.dir[1].status, TLS_ST_NO_KEY);
+            assert_int_equal(g.n[0] + g.n[1], 0);
+        }
+        got_free(&g);
+        tls_keylog_free(kl);
+        transcript_free(&t);
+    }
+}
+
+/* The same with a key log file the client appends to: the entry the
+ * session found at the ServerHello lacks the traffic secrets, so the file
+ * is read again when they are needed. */
+static void t_keylog_file_grows(void **st)
+{
+    (void)st;
+    struct transcript t;
+    rfc_transcript(&t);
+    const char *ap = strstr(t.keylog, "CLIENT_TRAFFIC_SECRET_0");
+    char path[] = "/tmp/test_tls_session_keys.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, t.keylog, (size_t)(ap - t.keylog)), ap - t.keylog);
+    const char *paths[1] = { path };
+    char err[256];
+    struct tls_keylog *kl = tls_keylog_open(paths, 1, err, sizeof err);
+    assert_non_null(kl);
+    struct got g = { 0 };
+    struct tls_session *s = tls_session_new(kl, &got_cb, &g);
+    for (size_t i = 0; i < t.nc; i++) {
+        if (i == 3)
+            assert_int_equal(write(fd, ap, strlen(ap)), (ssize_t)strlen(ap));
+        tls_session_data(s, t.c[i].who, t.c[i].p, t.c[i].n);
+    }
+    tls_session_free(s);
+    expect_both(&g, &t, 0);
+    got_free(&g);
+    tls_keylog_free(kl);
+    close(fd);
+    unlink(path);
+    transcript_free(&t);
 }
 
 int main(void)
@@ -545,7 +617,7 @@ int main(void)
         cmocka_unit_test(t_rfc_byte_by_byte), cmocka_unit_test(t_rfc_many_per_segment),
         cmocka_unit_test(t_rfc_swapped), cmocka_unit_test(t_rfc_bad_tag), cmocka_unit_test(t_rfc_hole),
         cmocka_unit_test(t_rfc_no_key), cmocka_unit_test(t_garbage), cmocka_unit_test(t_hostile_lengths),
-        cmocka_unit_test(t_pending_cap), cmocka_unit_test(t_key_update), cmocka_unit_test(t_keylog_grows),
+        cmocka_unit_test(t_pending_cap), cmocka_unit_test(t_key_update), cmocka_unit_test(t_keylog_grows), cmocka_unit_test(t_keylog_file_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -335,12 +335,14 @@ int tls_keylog_refresh(struct tls_keylog *kl)
     return rc;
 }
 
-bool tls_keylog_lookup(struct tls_keylog *kl, const uint8_t client_random[32], bool refresh,
-                       struct tls_secrets *out)
+/* The lookup: refresh when the entry is missing, or (kind >= 0) lacks
+ * the secret of kind. */
+static bool lookup(struct tls_keylog *kl, const uint8_t client_random[32], bool refresh, int kind,
+                   struct tls_secrets *out)
 {
     pthread_mutex_lock(&kl->mu);
     struct entry *e = find(kl, client_random, false);
-    if (!e && refresh && refresh_locked(kl) > 0)
+    if ((!e || (kind >= 0 && !(e->s.have & (1u << kind)))) && refresh && refresh_locked(kl) > 0)
         e = find(kl, client_random, false);
     if (e) {
         if (!e->used)
@@ -350,6 +352,18 @@ bool tls_keylog_lookup(struct tls_keylog *kl, const uint8_t client_random[32], b
     }
     pthread_mutex_unlock(&kl->mu);
     return e != NULL;
+}
+
+bool tls_keylog_lookup(struct tls_keylog *kl, const uint8_t client_random[32], bool refresh,
+                       struct tls_secrets *out)
+{
+    return lookup(kl, client_random, refresh, -1, out);
+}
+
+bool tls_keylog_lookup_kind(struct tls_keylog *kl, const uint8_t client_random[32], int kind,
+                            struct tls_secrets *out)
+{
+    return lookup(kl, client_random, true, kind, out);
 }
 
 static void sess_key(int kind, const uint8_t *id, size_t len, uint8_t key[32])

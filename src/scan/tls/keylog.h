@@ -78,6 +78,13 @@ int tls_keylog_refresh(struct tls_keylog *kl);
 bool tls_keylog_lookup(struct tls_keylog *kl, const uint8_t client_random[32], bool refresh,
                        struct tls_secrets *out);
 
+/* The same, re-reading the files first also when the entry lacks the
+ * secret of kind (enum tls_secret_kind): a client logs a connection's
+ * secrets one by one as its handshake goes on.  true when the entry exists
+ * (with or without that secret). */
+bool tls_keylog_lookup_kind(struct tls_keylog *kl, const uint8_t client_random[32], int kind,
+                            struct tls_secrets *out);
+
 /* TLS 1.2: remember (kind 0: session id, 1: ticket) -> master secret, and
  * recall it.  id at most 32 bytes for session ids, any length for tickets
  * (only a digest of it is kept). */

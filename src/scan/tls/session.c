@@ -14,6 +14,11 @@
 /* A key change due at the end of the current record. */
 enum next_key { NK_NONE, NK_HS, NK_AP, NK_UPDATE };
 
+/* What a direction waits for when its secret is not logged yet: a secret
+ * kind (1.3), or the master secret (1.2, at its ChangeCipherSpec). */
+#define WANT_NONE (-1)
+#define WANT_MS TLS_SK_N
+
 struct dirst {
     struct tls_recrd rd;
     struct tls_hsbuf hs;
@@ -24,6 +29,8 @@ struct dirst {
     bool early_trial;           /* 1.3 client, 0-RTT rejected: skip what fails until a record opens */
     enum next_key next;
     bool stopped, ended, waiting, hole_after, seen;
+    int want;                   /* WANT_NONE, a secret kind, WANT_MS: keys not logged yet */
+    uint64_t want_mark;         /* the other direction's bytes when the wait began */
     uint8_t *pend;              /* held bytes, starting at a record boundary */
     size_t plen, pcap;
 };
@@ -44,6 +51,7 @@ struct tls_session {
     bool have_ticket_ms;        /* 1.2: the ticket offered in the ClientHello was remembered */
     uint8_t ticket_ms[48];
     struct tls12_keys k12[2];   /* 1.2: client's and server's write keys */
+    uint64_t given[2];          /* bytes given per direction */
     bool info_given;
 };
 
@@ -95,7 +103,7 @@ static void hold(struct tls_session *s, int dir, const uint8_t *p, size_t n)
         return;
     if (d->plen + n > max) {
         s->info.dir[dir].unprocessed += n;
-        stop(s, dir, TLS_ST_CAP);
+        stop(s, dir, d->want != WANT_NONE ? TLS_ST_NO_KEY : TLS_ST_CAP);
         return;
     }
     if (d->plen + n > d->pcap) {
@@ -119,7 +127,7 @@ static void lookup(struct tls_session *s, int kind)
 {
     if (!s->sec_found || !(s->sec.have & (1u << kind))) {
         struct tls_secrets sec;
-        bool found = tls_keylog_lookup(s->kl, s->ch.random, true, &sec);
+        bool found = tls_keylog_lookup_kind(s->kl, s->ch.random, kind, &sec);
         if (found && (!s->sec_found || (sec.have & (1u << kind)))) {
             s->sec = sec;
             s->sec_found = true;
@@ -136,12 +144,22 @@ static bool secret(struct tls_session *s, int kind, uint8_t *out)
     return true;
 }
 
-/* 1.3: dir's cipher from the secret of kind; stops dir when it is missing. */
+/* dir waits for a secret not logged yet (see key_wait). */
+static void want(struct tls_session *s, int dir, int what)
+{
+    struct dirst *d = &s->d[dir];
+    d->keyed = false;
+    d->want = what;
+    d->want_mark = s->given[!dir];
+}
+
+/* 1.3: dir's cipher from the secret of kind; when it is missing, dir
+ * waits for it (false). */
 static bool key13(struct tls_session *s, int dir, int kind)
 {
     struct dirst *d = &s->d[dir];
     if (!secret(s, kind, d->secret)) {
-        stop(s, dir, TLS_ST_NO_KEY);
+        want(s, dir, kind);
         return false;
     }
     if (tls_cipher_init13(&d->c, s->suite, d->secret) < 0) {
@@ -320,8 +338,7 @@ static void client_keys13(struct tls_session *s, int dir)
 {
     struct dirst *d = &s->d[dir];
     if (s->ch.early_data && s->info.early == TLS_EARLY_ACCEPTED) {
-        if (!key13(s, dir, TLS_SK_CLIENT_EARLY))
-            s->info.early = TLS_EARLY_NO_KEY;
+        key13(s, dir, TLS_SK_CLIENT_EARLY);
         return;
     }
     if (s->ch.early_data && s->info.early == TLS_EARLY_NONE)
@@ -368,7 +385,8 @@ static void content(struct tls_session *s, int dir, uint8_t type, const uint8_t 
         if (!s->have_ms)
             keys12(s);          /* logged since the ServerHello (live capture) */
         if (!s->have_ms) {
-            stop(s, dir, TLS_ST_NO_KEY);
+            d->enc = true;
+            want(s, dir, WANT_MS);
             break;
         }
         if (tls_cipher_init12(&d->c, s->suite, s->info.version, &s->k12[role_client(s, dir) ? 0 : 1],
@@ -407,8 +425,6 @@ static void record(struct tls_session *s, int dir, const struct tls_rec *r)
         apply_next(s, dir);
         return;
     }
-    if (!d->keyed && role_client(s, dir) && s->info.version == 0x0304)
-        client_keys13(s, dir);
     if (d->stopped)
         return;
     if (!d->keyed) {
@@ -437,7 +453,7 @@ static void record(struct tls_session *s, int dir, const struct tls_rec *r)
 
 /* Must dir's record r wait for the other direction?  1 wait, 0 go on,
  * -1 it never can (the other direction stopped first). */
-static int must_wait(struct tls_session *s, int dir, const struct tls_rec *r)
+static int must_wait_order(struct tls_session *s, int dir, const struct tls_rec *r)
 {
     const struct dirst *o = &s->d[!dir];
     bool other_done = o->stopped || (o->ended && !o->waiting);
@@ -465,6 +481,64 @@ static int must_wait(struct tls_session *s, int dir, const struct tls_rec *r)
     if (s->info.version == 0x0304 && !s->d[dir].keyed && s->ch.early_data && !s->have_ee)
         return other_done ? 0 : 1;
     return 0;
+}
+
+/* dir's keys, once logged: 1 installed, 0 still missing, -1 dir stopped. */
+static int resolve_key(struct tls_session *s, int dir)
+{
+    struct dirst *d = &s->d[dir];
+    if (d->want == WANT_MS) {
+        keys12(s);
+        if (!s->have_ms)
+            return 0;
+        d->want = WANT_NONE;
+        if (tls_cipher_init12(&d->c, s->suite, s->info.version, &s->k12[role_client(s, dir) ? 0 : 1],
+                              s->info.etm) < 0) {
+            stop(s, dir, TLS_ST_UNSUPPORTED);
+            return -1;
+        }
+        d->keyed = true;
+        return 1;
+    }
+    int kind = d->want;
+    if (!key13(s, dir, kind))
+        return d->stopped ? -1 : 0;
+    d->want = WANT_NONE;
+    return d->stopped ? -1 : 1;
+}
+
+/* Has dir, about to open a protected record, its keys?  0 yes, 1 it
+ * waits, -3 never (no key).  A secret not in the key log yet may still be
+ * logged (a live capture: the client logs each one as its handshake
+ * computes it, and before it sends anything more), so the direction waits
+ * until the other one gives more bytes (or ends), looks once more, and
+ * gives up. */
+static int key_wait(struct tls_session *s, int dir)
+{
+    struct dirst *d = &s->d[dir];
+    if (d->want == WANT_NONE && !d->keyed && role_client(s, dir) && s->info.version == 0x0304 && s->have_sh)
+        client_keys13(s, dir);
+    if (d->stopped)
+        return -3;
+    if (d->want == WANT_NONE)
+        return 0;
+    const struct dirst *o = &s->d[!dir];
+    if (s->given[!dir] == d->want_mark && !o->stopped && !o->ended)
+        return 1;
+    int rc = resolve_key(s, dir);
+    if (rc > 0)
+        return 0;
+    if (rc == 0 && d->want == TLS_SK_CLIENT_EARLY)
+        s->info.early = TLS_EARLY_NO_KEY;
+    return -3;
+}
+
+static int must_wait(struct tls_session *s, int dir, const struct tls_rec *r)
+{
+    int w = must_wait_order(s, dir, r);
+    if (w == 0 && s->info.client_dir >= 0 && protected_rec(s, dir, r))
+        w = key_wait(s, dir);
+    return w;
 }
 
 /* Frames and processes p[0..n) of dir until it is used up, dir stops, or
@@ -495,7 +569,7 @@ static void run(struct tls_session *s, int dir, const uint8_t *p, size_t n)
         }
         if (w < 0) {
             s->info.dir[dir].unprocessed += TLS_REC_HDR + r.len + n;
-            stop(s, dir, w == -2 ? TLS_ST_NO_HANDSHAKE : TLS_ST_INCOMPLETE);
+            stop(s, dir, w == -2 ? TLS_ST_NO_HANDSHAKE : w == -3 ? TLS_ST_NO_KEY : TLS_ST_INCOMPLETE);
             return;
         }
         d->seen = true;
@@ -541,8 +615,10 @@ static void finish(struct tls_session *s)
 {
     for (int dir = 0; dir < 2; dir++) {
         struct dirst *d = &s->d[dir];
+        if (d->waiting && d->want == TLS_SK_CLIENT_EARLY)
+            s->info.early = TLS_EARLY_NO_KEY;
         if (d->waiting)
-            stop(s, dir, TLS_ST_INCOMPLETE);
+            stop(s, dir, d->want != WANT_NONE ? TLS_ST_NO_KEY : TLS_ST_INCOMPLETE);
         else if (!d->stopped && tls_recrd_held(&d->rd))
             s->info.dir[dir].unprocessed += tls_recrd_held(&d->rd);
     }
@@ -561,6 +637,7 @@ struct tls_session *tls_session_new(struct tls_keylog *kl, const struct tls_sess
         s->cb = *cb;
     s->arg = arg;
     s->info.client_dir = -1;
+    s->d[0].want = s->d[1].want = WANT_NONE;
     return s;
 }
 
@@ -568,6 +645,7 @@ void tls_session_data(struct tls_session *s, int dir, const uint8_t *p, size_t n
 {
     struct dirst *d = &s->d[dir & 1];
     dir &= 1;
+    s->given[dir] += n;
     if (d->stopped || d->ended || d->hole_after) {
         s->info.dir[dir].unprocessed += n;
         return;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Real TLS traffic for the tls scanner's end-to-end test (t_tls.sh).
 
-  lab.py capture --out DIR [--tag T] [--drop P --drop-after P --dup P --reorder P]
+  lab.py capture --out DIR [--tag T] [--drop P --drop-after P --dup P --reorder P] [--beside CMD]
   lab.py check --dir DIR --flows OUT [--tshark] [--http]
 
 capture builds the client/router/server lab of tests/e2e/realtraffic/netlab.py
@@ -386,10 +386,14 @@ def capture(a):
         open(os.path.join(out, "www", f), "wb").write(rnd.randbytes(size))
     open(os.path.join(out, "upload.bin"), "wb").write(rnd.randbytes(UPLOAD))
     conf = nginx_conf(out)
-    procs, td = [], None
+    procs, td, bs = [], None, None
     try:
         n = netlab.build(tag, o)
         td, tdout = netlab.start_tcpdump(n["a"], out)
+        if a.beside:
+            bo = argparse.Namespace(beside=a.beside.replace("{keylog}", keylog), beside_ready="listening on",
+                                    out=out)
+            bs, _bserr = netlab.start_beside(n["a"], bo)
         ng = subprocess.Popen(nsx(n["s"], ["nginx", "-c", conf, "-p", os.path.join(out, "nginx")]),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         procs.append(ng)
@@ -403,6 +407,10 @@ def capture(a):
         if not a.no_openssl:
             conns += run_openssl(n, out, keylog)
         time.sleep(1.0)
+        if bs:
+            netlab.stop(bs, signal.SIGINT, 60)
+            with open(os.path.join(out, "beside.json"), "w") as f:
+                json.dump({"rc": bs.returncode}, f)
         netlab.stop(td, signal.SIGINT)
         tdout.seek(0)
         text = tdout.read()
@@ -441,6 +449,7 @@ def capture(a):
     finally:
         for p in procs:
             netlab.stop(p)
+        netlab.stop(bs, signal.SIGKILL)
         netlab.stop(td, signal.SIGINT)
         netlab.teardown(tag)
 
@@ -606,6 +615,9 @@ def main():
     c.add_argument("--dup", type=float, default=0.0)
     c.add_argument("--reorder", type=float, default=0.0)
     c.add_argument("--no-openssl", action="store_true")
+    c.add_argument("--beside", help="a program run live on router a's l0 beside tcpdump while the key log"
+                   " grows ({iface}: l0, {out}: DIR, {keylog}: DIR/keys.log); it stops on SIGINT, its exit"
+                   " status goes to DIR/beside.json, its stderr to DIR/beside.err")
     k = sub.add_parser("check")
     k.add_argument("--dir", required=True)
     k.add_argument("--flows", required=True)
