@@ -160,8 +160,8 @@ clean:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- TLS engine test driver (tests/tls/tlsdecrypt.c): make tls-driver ----
-# Decrypts one connection from its two ciphertext flow files and a key log;
-# used by tests/e2e/t_tls_engine.sh and the TLS figures in its note.
+# Decrypts one connection from its two ciphertext flow files and a key log
+# (the engine alone, fed as a reader of files would: for debugging it).
 .PHONY: tls-driver
 tls-driver: $(BUILD)/tlsdecrypt
 $(BUILD)/tlsdecrypt: tests/tls/tlsdecrypt.c $(BUILD)/libtcpflow.a
