@@ -27,7 +27,7 @@ $T -hh > "$tmp/hh.txt" 2>&1; rc=$?
 $T -h > "$tmp/h.txt" 2>&1; rc=$?
 [ $rc = 0 ] && [ "$(wc -l < "$tmp/h.txt")" -lt "$(wc -l < "$tmp/hh.txt")" ] && ok "-h: exit 0, shorter than -hh" || bad "-h: exit $rc"
 $T -H > "$tmp/H.txt" 2>&1; rc=$?
-[ $rc = 0 ] && [ "$(grep -c '^Scanner Name:' "$tmp/H.txt")" = 5 ] && ok "-H: exit 0, 5 scanners" || bad "-H: exit $rc: $(head -5 "$tmp/H.txt")"
+[ $rc = 0 ] && [ "$(grep -c '^Scanner Name:' "$tmp/H.txt")" = 6 ] && ok "-H: exit 0, 6 scanners" || bad "-H: exit $rc: $(head -5 "$tmp/H.txt")"
 $T -V > "$tmp/V.txt" 2>&1; rc=$?
 [ $rc = 0 ] && grep -q '^TCPFLOW [0-9]' "$tmp/V.txt" && ok "-V: version, exit 0" || bad "-V: exit $rc $(cat "$tmp/V.txt")"
 $T --version > "$tmp/V2.txt" 2>&1; rc=$?

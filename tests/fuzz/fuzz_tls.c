@@ -4,7 +4,8 @@
  * Input: a key log section, then a byte stream cut into segments:
  *   [0..1] big-endian length L of a key log text, [2..2+L) the key log;
  *   then segments: [0] bit 0: direction, bit 1: a hole instead of data,
- *   bits 2-7: ignored; [1..2] big-endian length n; n bytes.
+ *   bit 2: the direction ends after it, bits 3-7: ignored; [1..2]
+ *   big-endian length n; n bytes.
  * The key log is fixed to RFC 8448's secrets when L is 0, so the seeds
  * (RFC 8448's records, and real transcripts) reach the decryption paths.
  * Checks: nothing crashes, leaks or reads out of bounds; plaintext only
@@ -159,6 +160,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             tls_session_gap(x.s, dir, len);
         else
             tls_session_data(x.s, dir, p, len);
+        if (p[-3] & 4)
+            tls_session_end(x.s, dir);
         p += len;
         n -= len;
     }
