@@ -159,8 +159,8 @@ static void decide_http(struct tconn *tc)
     tc->http = -1;
     if (!tc->ts->http || in->client_dir < 0 || (in->alpn[0] && strcmp(in->alpn, "http/1.1") != 0))
         return;
-    struct http_out_config oc = { tc->ts->env->outdir, { NULL, NULL }, tc->ts->http_alert_fd, tc->ts->http_cmd,
-                                  false };
+    struct http_out_config oc = { .outdir = tc->ts->env->outdir, .alert_fd = tc->ts->http_alert_fd,
+                                  .cmd = tc->ts->http_cmd };
     tc->ho = http_out_new(&oc, tc->ts->env->ctr);
     tc->hc = http_conn_new(&tc->ts->hcfg, &http_out_cb, tc->ho);
     tc->http = 1;
