@@ -558,6 +558,44 @@ static void t_shared_totals(void **st)
     clean_outdir();
 }
 
+/* More connections at once than descriptors kept open: the least recently
+ * written files are closed and reopened to append; every file whole. */
+static void t_many_open(void **st)
+{
+    (void)st;
+    enum { N = 150 };
+    struct transcript t;
+    assert_int_equal(transcript_load("t12_ecdhe_rsa_aes128sha_etm", &t), 0);
+    struct tenv e;
+    tenv_init(&e, write_keylog(&t, true), true);
+    void *self = create(&e);
+    static struct tconnx x[N];
+    char tag[32];
+    for (int k = 0; k < N; k++) {
+        snprintf(tag, sizeof tag, "c%03d", k);
+        conn_init(&x[k], self, tag, false, true);
+    }
+    for (size_t i = 0; i < t.nc; i++)           /* every connection's i-th write, then the next */
+        for (int k = 0; k < N; k++)
+            conn_data(&x[k], t.c[i].who, t.c[i].p, t.c[i].n);
+    for (int k = 0; k < N; k++)
+        conn_end(&x[k]);
+    char p[400];
+    for (int k = 0; k < N; k++) {
+        for (int w = 0; w < 2; w++) {
+            snprintf(p, sizeof p, "%s-PLAINTEXT", x[k].name[w]);
+            expect_file(p, t.pt[w], t.ptn[w]);
+        }
+        conn_free(&x[k]);
+    }
+    assert_int_equal(e.ctr.n[C_TLS_CONN_DECRYPTED], N);
+    assert_int_equal(e.ctr.n[C_TLS_FILES], 2 * N);
+    assert_int_equal(e.ctr.n[C_TLS_FILE_FAILED], 0);
+    scan_tls.destroy(self);
+    transcript_free(&t);
+    clean_outdir();
+}
+
 /* Settings: a key log that cannot be read, none given, SSLKEYLOGFILE only
  * when asked, a bad tls_max_pending: create refuses with one message. */
 static void t_settings(void **st)
@@ -610,7 +648,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_transcripts), cmocka_unit_test(t_resumed), cmocka_unit_test(t_no_key),
         cmocka_unit_test(t_bad_tag), cmocka_unit_test(t_hole_and_late), cmocka_unit_test(t_not_tls),
-        cmocka_unit_test(t_no_flow_files), cmocka_unit_test(t_http), cmocka_unit_test(t_shared_totals),
+        cmocka_unit_test(t_no_flow_files), cmocka_unit_test(t_http), cmocka_unit_test(t_shared_totals), cmocka_unit_test(t_many_open),
         cmocka_unit_test(t_settings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
