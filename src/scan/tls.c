@@ -178,7 +178,7 @@ static void on_plain(void *arg, int dir, const uint8_t *p, size_t n)
     if (tc->http < 0)
         return;
     int h = hdir(tc, dir);
-    if (!d->http_named) {
+    if (!d->http_named && (d->file.path || d->file.failed)) {     /* bodies named after the file made */
         http_out_set_path(tc->ho, h, d->file.failed ? NULL : d->file.path);
         d->http_named = true;
     }
