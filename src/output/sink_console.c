@@ -5,7 +5,7 @@
  * name printed in headers (in the flow's slot, until the flow ends).
  */
 #include "output/sink_console.h"
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "util/xalloc.h"
 #include "flow/flow.h"
 

@@ -15,7 +15,7 @@
 
 #include <json-c/json.h>
 
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "output/sink_console.h"
 #include "flow/stream.h"
 
