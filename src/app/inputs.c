@@ -242,7 +242,10 @@ int inputs_run(struct pipeline *p, const struct options *o, struct privs *pv)
         live_cap = c;
         if (got_signal) capture_breakloop(c);
         pipeline_set_may_start(p, !o->inputs[i].finish_only);
+        const uint8_t *lo, *hi;
+        if (capture_mapped(c, &lo, &hi)) pipeline_set_stable(p, lo, hi);   /* -j: records read in place */
         rc |= run_input(p, c, show_progress);
+        pipeline_set_stable(p, NULL, NULL);     /* the workers are done with its bytes */
         live_cap = NULL;
         input_fd = -1;
         capture_close(c);
