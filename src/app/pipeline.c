@@ -466,6 +466,15 @@ void pipeline_counters(const struct pipeline *p, struct counters *out)
     counters_add(out, &p->ctr);
 }
 
+void *pipeline_scanner(const struct pipeline *p, const char *name)
+{
+    for (size_t i = 0; i < p->npscans; i++)
+        if (!strcmp(p->pscans[i].sc->name, name)) return p->pscans[i].self;
+    for (size_t i = 0; p->nsets && i < p->sets[0].nscans; i++)
+        if (!strcmp(p->sets[0].scans[i].sc->name, name)) return p->sets[0].scans[i].self;
+    return NULL;
+}
+
 static void free_set(struct cset *cs)
 {
     for (size_t i = 0; i < cs->nscans; i++)

@@ -69,6 +69,10 @@ struct pipeline_stats {
     uint64_t open_fds;
 };
 void pipeline_stats(const struct pipeline *p, struct pipeline_stats *out);
+/* The instance of the scanner called name (the reader's, or the first
+ * worker's), or NULL when it does not run: for tests. */
+void *pipeline_scanner(const struct pipeline *p, const char *name);
+
 /* Every stage's counters, summed into *out. */
 void pipeline_counters(const struct pipeline *p, struct counters *out);
 
