@@ -282,6 +282,11 @@ const char *pipeline_error(const struct pipeline *p)
     return conntrack_error(p->ct);
 }
 
+bool pipeline_reader_gone(const struct pipeline *p)
+{
+    return p->console && sink_console_reader_gone(p->console);
+}
+
 uint64_t pipeline_write_failures(const struct pipeline *p)
 {
     return (p->sink ? sink_file_failures(p->sink) : 0) + p->w_failures + (p->kp ? kpcap_failures(p->kp) : 0);
