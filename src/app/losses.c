@@ -17,6 +17,9 @@ static const enum counter_id skipped_ids[] = {
     C_FRAG_MEMCAP, C_FRAG_TOO_MANY, C_FRAG_STALE,
 };
 
+/* Said as an error of its input already (app/inputs.c): in the report only. */
+static const char unsupported_text[] = "records of an unsupported link type";
+
 void losses_init(struct losses *l) { memset(l, 0, sizeof *l); }
 
 void losses_flow(struct losses *l, const struct flow_summary *s)
@@ -44,7 +47,7 @@ void losses_finish(struct losses *l, const struct inputs_result *in, const struc
         l->n_skipped_total += v;
     }
     if (unsupported) {
-        l->skipped[l->n_skipped].name = "records of an unsupported link type";
+        l->skipped[l->n_skipped].name = unsupported_text;
         l->skipped[l->n_skipped++].value = unsupported;
         l->n_skipped_total += unsupported;
     }
@@ -105,11 +108,12 @@ int losses_print(const struct losses *l, FILE *f, enum losses_holes holes, bool 
                 l->in.truncated, l->in.records);
         lines++;
     }
-    if (l->n_skipped) {
+    if (l->n_skipped && !(l->n_skipped == 1 && l->unsupported)) {
         int n = 0;
         fprintf(f, "%s: skipped: ", p);
         for (size_t i = 0; i < l->n_skipped; i++)
-            part(f, &n, l->skipped[i].value, l->skipped[i].name);
+            if (l->skipped[i].name != unsupported_text)
+                part(f, &n, l->skipped[i].value, l->skipped[i].name);
         fputc('\n', f);
         lines++;
     }

@@ -22,7 +22,8 @@ struct losses {
     uint64_t gap_bytes;         /* bytes never captured, in those */
     uint64_t gap_stream_bytes;  /* the length of those streams */
     struct inputs_result in;
-    uint64_t unsupported;       /* records of a link type we cannot decode */
+    uint64_t unsupported;       /* records of a link type we cannot decode (said
+                                 * as an input error already: in the report only) */
     struct dfxml_counter skipped[C__COUNT + 1];     /* reasons, non-zero */
     size_t n_skipped;
     uint64_t n_skipped_total;
