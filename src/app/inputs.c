@@ -37,20 +37,33 @@ static void on_signal(int sig)
 
 static void on_sigpipe(int sig) { (void)sig; }
 
-void inputs_catch_signals(void)
+/* SIGINT, SIGTERM, SIGHUP to on_signal.  restart: the calls they interrupt
+ * go on (SA_RESTART), so that a console write blocked on a slow reader
+ * does not fail with EINTR; a blocked read of the input still ends
+ * (on_signal puts /dev/null under it) and the readers' poll()s look at
+ * the flags.  Not while an input is being opened: open() of a FIFO with
+ * no writer must end on a signal, and nothing is printed then. */
+static void catch_stops(bool restart)
 {
-    if (devnull_fd < 0) devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sa.sa_flags = restart ? SA_RESTART : 0;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+}
+
+void inputs_catch_signals(void)
+{
+    if (devnull_fd < 0) devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    catch_stops(true);
     /* SIGPIPE: writes to a closed pipe fail with EPIPE, which the console
      * handles.  A handler rather than SIG_IGN, which children (tcp_cmd)
      * would inherit across exec; a handler is reset to the default there. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigpipe;
-    sa.sa_flags = SA_RESTART;
     sigaction(SIGPIPE, &sa, NULL);
 }
 
@@ -80,7 +93,9 @@ static struct capture *open_input(const char *path, const char *bpf, char *err, 
         if (guess >= 0) close(guess);
     }
     input_fd = guess;
+    catch_stops(false);
     struct capture *c = capture_open_file(path, bpf, err, errlen);
+    catch_stops(true);
     if (c && !is_stdin && guess >= 0) {
         struct stat a, b;
         if (fstat(guess, &a) < 0 || stat(path, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
