@@ -427,6 +427,11 @@ const char *pipeline_error(const struct pipeline *p)
     return conntrack_error(p->ct);
 }
 
+bool pipeline_reader_gone(const struct pipeline *p)
+{
+    return p->nsets && p->sets[0].console && sink_console_reader_gone(p->sets[0].console);   /* one set with -c */
+}
+
 uint64_t pipeline_write_failures(const struct pipeline *p)
 {
     uint64_t n = p->w_failures + (p->kp ? kpcap_failures(p->kp) : 0);

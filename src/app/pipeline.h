@@ -56,6 +56,9 @@ int pipeline_scanners_finish(struct pipeline *p, const char *input, char **summa
 
 /* A fatal output error (disk full...), or NULL. */
 const char *pipeline_error(const struct pipeline *p);
+/* The error is the console's reader going away (EPIPE: tcpflow -c | head):
+ * the run stops, quietly and successfully. */
+bool pipeline_reader_gone(const struct pipeline *p);
 /* Files that could not be written. */
 uint64_t pipeline_write_failures(const struct pipeline *p);
 /* Records of a link type we cannot decode. */
