@@ -38,7 +38,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 600
 
-.PHONY: all demo check layers unit e2e asan asan-build fuzz fuzz-smoke bench install uninstall deps \
+.PHONY: all demo check layers unit e2e asan asan-build tsan tsan-build fuzz fuzz-smoke bench install uninstall deps \
         deps-build clean pkgcheck pkgcheck-test FORCE http-tools
 all: $(BUILD)/tcpflow
 
@@ -114,6 +114,20 @@ asan: asan-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  TCPFLOW=$(CURDIR)/build-asan/tcpflow TCPFLOW_SANITIZED=1 sh tests/e2e/run.sh
 
+# ThreadSanitizer (build-tsan/, clang): the unit tests and the -j end-to-end test.
+tsan-build:
+	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang \
+	  OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+	  build-tsan/tcpflow $(UNIT_SRC:tests/unit/%.c=build-tsan/tests/%)
+
+tsan: tsan-build
+	@echo "=== unit tests under ThreadSanitizer"
+	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  sh tests/unit/run.sh $(UNIT_SRC:tests/unit/%.c=build-tsan/tests/%)
+	@echo "=== -j end-to-end under ThreadSanitizer"
+	@TSAN_OPTIONS=halt_on_error=1 JOBS_QUICK=1 E2E_ONLY="t_jobs t_live" \
+	  TCPFLOW=$(CURDIR)/build-tsan/tcpflow TCPFLOW_SANITIZED=1 sh tests/e2e/run.sh
+
 # libFuzzer harnesses: make fuzz FUZZ_SECONDS=600 (each harness), fuzz-smoke in make check.
 fuzz-build:
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
@@ -137,6 +151,7 @@ layers:
 check: deps
 	@$(MAKE) --no-print-directory layers all unit e2e
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 bench: all
@@ -155,7 +170,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

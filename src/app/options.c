@@ -1,6 +1,6 @@
 /* options.c - see options.h */
 #include "app/options.h"
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "scan/scanner.h"
 #include "util/log.h"
 #include "util/version.h"

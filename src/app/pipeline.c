@@ -427,6 +427,11 @@ const char *pipeline_error(const struct pipeline *p)
     return conntrack_error(p->ct);
 }
 
+bool pipeline_reader_gone(const struct pipeline *p)
+{
+    return p->nsets && p->sets[0].console && sink_console_reader_gone(p->sets[0].console);   /* one set with -c */
+}
+
 uint64_t pipeline_write_failures(const struct pipeline *p)
 {
     uint64_t n = p->w_failures + (p->kp ? kpcap_failures(p->kp) : 0);
@@ -464,6 +469,15 @@ void pipeline_counters(const struct pipeline *p, struct counters *out)
     if (p->kp) counters_add(out, kpcap_counters(p->kp));
     counters_add(out, &p->pscan_ctr);
     counters_add(out, &p->ctr);
+}
+
+void *pipeline_scanner(const struct pipeline *p, const char *name)
+{
+    for (size_t i = 0; i < p->npscans; i++)
+        if (!strcmp(p->pscans[i].sc->name, name)) return p->pscans[i].self;
+    for (size_t i = 0; p->nsets && i < p->sets[0].nscans; i++)
+        if (!strcmp(p->sets[0].scans[i].sc->name, name)) return p->sets[0].scans[i].self;
+    return NULL;
 }
 
 static void free_set(struct cset *cs)

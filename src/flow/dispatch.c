@@ -536,7 +536,7 @@ void dispatch_drain(struct dispatch *d)
 
 void dispatch_set_stable(struct dispatch *d, const uint8_t *lo, const uint8_t *hi)
 {
-    if (d->stable_lo) dispatch_drain(d);
+    if (d->stable_lo) dispatch_drain(d);   /* nothing in flight points into the old range */
     d->stable_lo = lo;
     d->stable_hi = hi;
 }

@@ -1,7 +1,7 @@
 /* hooks.c - see hooks.h */
 #include "output/hooks.h"
 #include "flow/flow.h"
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "util/spawn.h"
 #include "util/xalloc.h"
 

@@ -12,7 +12,7 @@
 
 #include "capture/pcapwrite.h"
 #include "decode/decode.h"
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "util/htab.h"
 #include "util/list.h"
 #include "util/outdir.h"

@@ -1,7 +1,7 @@
 /* sink_file.c - see sink_file.h */
 #include "output/sink_file.h"
 
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "util/list.h"
 #include "util/log.h"
 #include "util/outdir.h"

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/naming.h"
+#include "flow/naming.h"
 
 /* ---- helpers ---- */
 

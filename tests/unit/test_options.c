@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "app/options.h"
 #include "util/version.h"
 #include "util/log.h"

@@ -26,7 +26,7 @@
 
 #include <openssl/evp.h>
 
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "output/sink_file.h"
 #include "scan/scanner.h"
 
