@@ -20,7 +20,6 @@
  */
 #include "scan/scanner.h"
 
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include "flow/flow.h"
+#include "flow/naming.h"
 #include "scan/http_out.h"
 #include "scan/http_parse.h"
 #include "scan/tls/keylog.h"
@@ -216,28 +216,6 @@ static void after_feed(struct tconn *tc)
     http_sync(tc);
 }
 
-/* Address text as in flow names: IPv4 %03d octets, IPv6 inet_ntop. */
-static void addr_text(int family, const uint8_t *a, char *out, size_t n)
-{
-    if (family == 4)
-        snprintf(out, n, "%03u.%03u.%03u.%03u", a[0], a[1], a[2], a[3]);
-    else if (!inet_ntop(AF_INET6, a, out, (socklen_t)n))
-        snprintf(out, n, "?");
-}
-
-/* The name of a flow without a flow file (-FX, -c): the default
- * template's address and port part under the output directory.  (To be
- * naming_render(tmpl, outdir, f, 0, tdelta) once naming is below scan/.) */
-static void fallback_name(const char *outdir, const struct flow *f, char *out, size_t n)
-{
-    char a[64], b[64];
-    addr_text(f->key.family, f->key.src, a, sizeof a);
-    addr_text(f->key.family, f->key.dst, b, sizeof b);
-    bool here = !outdir || !*outdir || !strcmp(outdir, ".");
-    snprintf(out, n, "%s%s%s.%05u-%s.%05u", here ? "" : outdir, here ? "" : "/", a, f->key.sport, b,
-             f->key.dport);
-}
-
 /* The plaintext file's name, from the flow file's (once it exists). */
 static void name_dir(struct tconn *tc, struct tdir *d, const struct flow *f)
 {
@@ -246,9 +224,11 @@ static void name_dir(struct tconn *tc, struct tdir *d, const struct flow *f)
         tls_file_name(&d->file, f->name, false);
         d->named = true;
     } else if (!env->files) {
-        char name[1024];
-        fallback_name(env->outdir, f, name, sizeof name);
-        tls_file_name(&d->file, name, true);
+        /* no flow file (-FX, -c): the name it would have had (counter 0);
+         * made exclusively, c1, c2, ... before the suffix when taken */
+        char name[4096];
+        if (naming_render(env->tmpl, env->outdir, f, 0, env->tdelta_us, name, sizeof name) > 0)
+            tls_file_name(&d->file, name, true);
         d->named = true;
     }
 }

@@ -448,8 +448,9 @@ static void t_not_tls(void **st)
     clean_outdir();
 }
 
-/* Without flow files (-FX, -c): names from the addresses and ports, made
- * exclusively: the same 4-tuple twice gets a c1 name. */
+/* Without flow files (-FX, -c): the names the flow files would have had
+ * (the template, counter 0), made exclusively: the same 4-tuple twice
+ * gets a c1 name. */
 static void t_no_flow_files(void **st)
 {
     (void)st;
@@ -471,6 +472,28 @@ static void t_no_flow_files(void **st)
         expect_file(p, t.pt[1], t.ptn[1]);
         conn_free(&x);
     }
+    scan_tls.destroy(self);
+    /* the names follow the template (-T), directories included */
+    e.env.tmpl = "%N/%A-%a%C%c";
+    self = create(&e);
+    struct tconnx x;
+    conn_init(&x, self, "unused", false, false);
+    x.f[0].flow_id = 7;
+    x.f[1].flow_id = 8;
+    run_transcript(&x, &t);
+    conn_end(&x);
+    char p[400];
+    snprintf(p, sizeof p, "%s/007/010.000.000.001-40000-PLAINTEXT", outdir);
+    expect_file(p, t.pt[0], t.ptn[0]);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/008/010.000.000.002-00443-PLAINTEXT", outdir);
+    expect_file(p, t.pt[1], t.ptn[1]);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/007", outdir);
+    rmdir(p);
+    snprintf(p, sizeof p, "%s/008", outdir);
+    rmdir(p);
+    conn_free(&x);
     scan_tls.destroy(self);
     transcript_free(&t);
     clean_outdir();
