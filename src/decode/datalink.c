@@ -10,6 +10,7 @@
 #include "decode/datalink.h"
 #include "decode/dl_priv.h"
 
+#include <pcap/pcap.h>
 #include <string.h>
 
 #define MAX_LAYERS      16   /* VLAN tags + PPPoE headers per frame */
@@ -110,6 +111,17 @@ bool dl_ether_chain(struct rd *r, uint16_t et, struct l2_info *l2, struct dl_out
             if (!pppoe_session(r, &et, o))
                 return false;
             break;
+        case ET_PBB: {                     /* 802.1ah: I-TAG, customer MACs */
+            rd_skip(r, 4);
+            const uint8_t *m = rd_ptr(r, 12);
+            et = rd_be16(r);
+            if (!rd_ok(r))
+                return dl_fail(o, C_LINK_TRUNCATED);
+            memcpy(l2->mac_dst, m, 6);
+            memcpy(l2->mac_src, m + 6, 6);
+            l2->has_mac = true;
+            break;
+        }
         default:
             return dl_fail(o, C_LINK_NOT_IP);
         }
@@ -130,7 +142,7 @@ bool dl_llc_snap(struct rd *r, uint16_t *et, struct dl_out *o)
 
 /* ---- one decoder per link type ---- */
 
-static bool dl_ether(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o)
+bool dl_ether(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o)
 {
     const uint8_t *h = rd_ptr(r, 14);
     if (!h)
@@ -233,8 +245,6 @@ static bool dl_ppp(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_o
 
 /* ---- the table ---- */
 
-typedef bool (*dl_fn)(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
-
 static const struct {
     int dlt;
     const char *name;
@@ -243,7 +253,9 @@ static const struct {
     { 0,   "NULL",             dl_null },
     { 1,   "EN10MB",           dl_ether },
     { 6,   "IEEE802",          dl_ether },
+    { 7,   "ARCNET",           dl_arcnet },
     { 9,   "PPP",              dl_ppp },
+    { 10,  "FDDI",             dl_fddi },
     { 12,  "RAW",              dl_raw },
     { 14,  "RAW",              dl_raw },
     { 50,  "PPP_SERIAL",       dl_ppp },
@@ -253,8 +265,12 @@ static const struct {
     { 108, "LOOP",             dl_loop },
     { 113, "LINUX_SLL",        dl_sll },
     { 127, "IEEE802_11_RADIO", dl_radiotap },
+    { 129, "ARCNET_LINUX",     dl_arcnet_linux },
+    { 178, "JUNIPER_ETHER",    dl_juniper_ether },
     { 228, "IPV4",             dl_raw },
     { 229, "IPV6",             dl_raw },
+    { 239, "NFLOG",            dl_nflog },
+    { 242, "IPOIB",            dl_ipoib },
     { 276, "LINUX_SLL2",       dl_sll2 },
 };
 
@@ -275,10 +291,17 @@ bool datalink_supported(int dlt)
 
 const char *datalink_name(int dlt)
 {
+    static const char *const user[16] = {
+        "USER0", "USER1", "USER2", "USER3", "USER4", "USER5", "USER6", "USER7",
+        "USER8", "USER9", "USER10", "USER11", "USER12", "USER13", "USER14", "USER15",
+    };
     for (size_t i = 0; i < NLINKS; i++)
         if (links[i].dlt == dlt)
             return links[i].name;
-    return "unknown";
+    if (dlt >= 147 && dlt <= 162)
+        return user[dlt - 147];
+    const char *n = pcap_datalink_val_to_name(dlt);   /* link types we do not decode */
+    return n ? n : "unknown";
 }
 
 bool datalink_decode(int dlt, const uint8_t *frame, size_t caplen, bool check_fcs,

@@ -21,6 +21,8 @@
 #define ET_MPLS_UC  0x8847
 #define ET_MPLS_MC  0x8848
 #define ET_PPPOE_S  0x8864
+#define ET_PBB      0x88E7
+#define ET_TEB      0x6558             /* Ethernet frame (GRE's transparent bridging) */
 
 /* Result of one decode: where the network layer is, or why there is none. */
 struct dl_out {
@@ -53,8 +55,20 @@ bool dl_ether_chain(struct rd *r, uint16_t et, struct l2_info *l2, struct dl_out
  * ethertype into *et (datalink.c). */
 bool dl_llc_snap(struct rd *r, uint16_t *et, struct dl_out *o);
 
+/* A link decoder: the frame is r; check_fcs as in datalink_decode. */
+typedef bool (*dl_fn)(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
+
+/* Ethernet (datalink.c). */
+bool dl_ether(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
 /* 802.11 (105) and 802.11 + radiotap (127) (datalink_80211.c). */
 bool dl_80211(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
 bool dl_radiotap(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
+/* datalink_other.c */
+bool dl_nflog(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
+bool dl_ipoib(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
+bool dl_arcnet(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
+bool dl_arcnet_linux(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
+bool dl_fddi(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
+bool dl_juniper_ether(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
 
 #endif

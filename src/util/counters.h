@@ -21,6 +21,7 @@
     X(LINK_80211_NOT_DATA,   "802.11 frames that are not data frames") \
     X(LINK_80211_BAD_FCS,    "802.11 frames with a bad FCS") \
     X(LINK_TOO_DEEP,         "frames with too many nested tags/labels") \
+    X(LINK_BAD_HEADER,       "frames with a malformed link header (NFLOG TLVs, Juniper magic)") \
     /* IP (ip.c) */ \
     X(IP_TRUNCATED,          "IP headers cut short by the capture") \
     X(IP_BAD_VERSION,        "packets with an IP version other than 4 or 6") \
