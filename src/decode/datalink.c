@@ -223,6 +223,21 @@ static bool dl_chdlc(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl
     return dl_ether_chain(r, ld_be16(h + 2), l2, o);
 }
 
+bool dl_ppp_frame(struct rd *r, uint16_t *et, struct dl_out *o)
+{
+    if (!rd_has(r, 1))
+        return dl_fail(o, C_LINK_TRUNCATED);
+    if (rd_peek_u8(r, 0) == 0xFF && rd_peek_u8(r, 1) == 0x03)
+        rd_skip(r, 2);
+    uint16_t proto = ppp_proto(r);
+    if (!rd_ok(r))
+        return dl_fail(o, C_LINK_TRUNCATED);
+    *et = ppp_to_ethertype(proto);
+    if (!*et)
+        return dl_fail(o, C_LINK_NOT_IP);
+    return true;
+}
+
 /* PPP (9) and PPP_SERIAL (50): optional FF 03, then the protocol.  Frames
  * starting with a Cisco HDLC address (0x0F / 0x8F) are Cisco HDLC. */
 static bool dl_ppp(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o)
@@ -232,14 +247,9 @@ static bool dl_ppp(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_o
     uint8_t b0 = rd_peek_u8(r, 0);
     if (b0 == 0x0F || b0 == 0x8F)
         return dl_chdlc(r, check_fcs, l2, o);
-    if (b0 == 0xFF && rd_peek_u8(r, 1) == 0x03)
-        rd_skip(r, 2);
-    uint16_t proto = ppp_proto(r);
-    if (!rd_ok(r))
-        return dl_fail(o, C_LINK_TRUNCATED);
-    uint16_t et = ppp_to_ethertype(proto);
-    if (!et)
-        return dl_fail(o, C_LINK_NOT_IP);
+    uint16_t et;
+    if (!dl_ppp_frame(r, &et, o))
+        return false;
     return dl_ether_chain(r, et, l2, o);
 }
 
@@ -302,6 +312,37 @@ const char *datalink_name(int dlt)
         return user[dlt - 147];
     const char *n = pcap_datalink_val_to_name(dlt);   /* link types we do not decode */
     return n ? n : "unknown";
+}
+
+bool datalink_inner(enum dl_inner what, uint16_t et, const uint8_t *p, size_t n,
+                    struct l2_info *l2, const uint8_t **ip, size_t *iplen, enum counter_id *why)
+{
+    struct rd r = rd_make(p, p ? n : 0);
+    struct dl_out o = { NULL, 0, C_LINK_TRUNCATED };
+    bool ok;
+    switch (what) {
+    case DL_INNER_ETHER:
+        memset(l2, 0, sizeof *l2);
+        ok = dl_ether(&r, false, l2, &o);
+        break;
+    case DL_INNER_80211:
+        memset(l2, 0, sizeof *l2);
+        ok = dl_80211(&r, false, l2, &o);
+        break;
+    case DL_INNER_PPP:
+        ok = dl_ppp_frame(&r, &et, &o) && dl_ether_chain(&r, et, l2, &o);
+        break;
+    default:
+        ok = dl_ether_chain(&r, et, l2, &o);
+        break;
+    }
+    if (!ok) {
+        *why = o.why;
+        return false;
+    }
+    *ip = o.ip;
+    *iplen = o.iplen;
+    return true;
 }
 
 bool datalink_decode(int dlt, const uint8_t *frame, size_t caplen, bool check_fcs,

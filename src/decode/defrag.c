@@ -151,12 +151,12 @@ static bool end_conflict(const struct dg *g, uint32_t e, bool last)
     return g->end_known && e > g->end;
 }
 
-static void make_key(struct dg_key *k, const struct ip_pkt *ip, uint16_t vlan)
+static void make_key(struct dg_key *k, const struct ip_pkt *ip, uint64_t zone)
 {
     memset(k, 0, sizeof *k);
     k->family = (uint8_t)ip->family;
     k->proto = ip->proto;
-    k->vlan = vlan;
+    k->zone = zone;
     k->id = ip->frag_id;
     memcpy(k->src, ip->src, 16);
     memcpy(k->dst, ip->dst, 16);
@@ -287,18 +287,27 @@ static bool complete(struct defrag *d, struct dg *g, const struct arrival *a,
     g->cost -= g->recalloc * sizeof(struct frec);      /* recs outlive g */
     d->held -= g->recalloc * sizeof(struct frec);
     g->rec = NULL;
+    while (g->frames.head) {                           /* kept aside: defrag_take_done */
+        struct dlnode *n = g->frames.head;
+        struct kframe *k = container_of(n, struct kframe, node);
+        dlist_unlink(&g->frames, n);
+        g->cost -= sizeof *k + k->f.caplen;
+        d->held -= sizeof *k + k->f.caplen;
+        dlist_append(&d->done, n);
+    }
     dg_drop(d, g, NULL, NULL);
     tomb_add(d, &a->k, a->h, recs, nrec);
     free(recs);
     return true;
 }
 
-bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
+bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint64_t zone,
                 int64_t now_us, const struct defrag_frame *frame,
                 const uint8_t **out, size_t *outlen)
 {
     *out = NULL;
     *outlen = 0;
+    defrag_take_done(d, NULL, NULL);
     advance_clock(d, now_us);
     expire(d, d->drop_cb, d->drop_arg);
 
@@ -311,7 +320,7 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
     memset(&a, 0, sizeof a);
     a.ip = ip;
     a.frame = frame;
-    make_key(&a.k, ip, vlan);
+    make_key(&a.k, ip, zone);
     a.h = dg_key_hash(d, &a.k);
     struct dg *g = dg_lookup(d, &a.k, a.h);
     a.src_now = src_tick(d, ip);
@@ -356,14 +365,28 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
     return complete(d, g, &a, out, outlen);
 }
 
+void defrag_take_done(struct defrag *d, defrag_frame_cb cb, void *arg)
+{
+    while (d->done.head) {
+        struct dlnode *n = d->done.head;
+        struct kframe *k = container_of(n, struct kframe, node);
+        dlist_unlink(&d->done, n);
+        if (cb)
+            cb(arg, &k->f);
+        free(k);
+    }
+}
+
 void defrag_expire(struct defrag *d, int64_t now_us, defrag_frame_cb cb, void *arg)
 {
+    defrag_take_done(d, NULL, NULL);
     advance_clock(d, now_us);
     expire(d, cb, arg);
 }
 
 void defrag_finish(struct defrag *d, defrag_frame_cb cb, void *arg)
 {
+    defrag_take_done(d, NULL, NULL);
     while (d->age.head) {
         dfg_count(d, C_FRAG_END_INCOMPLETE, 1);
         dg_drop(d, dg_oldest(d), cb, arg);
@@ -380,6 +403,7 @@ void defrag_free(struct defrag *d)
         dg_drop(d, dg_oldest(d), NULL, NULL);
     while (d->tage.head)
         tomb_drop(d, tomb_oldest(d));
+    defrag_take_done(d, NULL, NULL);
     htab_release(&d->tombs);
     htab_release(&d->dgs);
     free(d->out);

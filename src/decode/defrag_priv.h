@@ -32,9 +32,9 @@
 #define MAX_DIST 64
 
 struct dg_key {
-    uint8_t family, proto;
-    uint16_t vlan;
+    uint8_t family, proto, pad[2];
     uint32_t id;
+    uint64_t zone;
     uint8_t src[16], dst[16];
 };
 
@@ -125,6 +125,7 @@ struct defrag {
     size_t outcap;
     struct htab tombs;                 /* struct tomb by key */
     struct dlist tage;                 /* struct tomb, least recently updated first */
+    struct dlist done;                 /* struct kframe of completed datagrams (keep_frames) */
     size_t tbytes;                     /* bytes charged for tombstones */
 };
 

@@ -55,6 +55,10 @@ bool dl_ether_chain(struct rd *r, uint16_t et, struct l2_info *l2, struct dl_out
  * ethertype into *et (datalink.c). */
 bool dl_llc_snap(struct rd *r, uint16_t *et, struct dl_out *o);
 
+/* A PPP frame: optional FF 03, the protocol; *et what it carries
+ * (datalink.c). */
+bool dl_ppp_frame(struct rd *r, uint16_t *et, struct dl_out *o);
+
 /* A link decoder: the frame is r; check_fcs as in datalink_decode. */
 typedef bool (*dl_fn)(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o);
 

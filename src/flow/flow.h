@@ -7,6 +7,8 @@
 #include "flow/reasm.h"
 #include "flow/flowsum.h"
 
+struct tunnel;
+
 struct flowkey {
     uint8_t family;          /* 4 or 6 */
     uint8_t pad;
@@ -49,6 +51,7 @@ struct flow {
     bool in_list;                        /* linked in the idle or closed list */
     uint8_t mac_src[6], mac_dst[6];
     uint16_t vlan;
+    const struct tunnel *tun;            /* the tunnel it came through, or NULL (decode/tunnel.h) */
     enum flow_end end;
     struct reasm rs;
     struct fsink fs;

@@ -43,6 +43,14 @@
     X(FRAG_END_INCOMPLETE,   "fragmented datagrams incomplete at end of input") \
     X(FRAG_STALE,            "stale datagrams dropped when their id was reused") \
     X(FRAG_STALE_SPLIT,      "fragments of an older datagram set aside when a reuse of its id was detected late") \
+    /* tunnels (tunnel.c, tun_*.c) */ \
+    X(TUN_DECAPSULATED,      "tunnel headers decoded (every level)") \
+    X(TUN_TRUNCATED,         "tunnel headers cut short") \
+    X(TUN_BAD_HEADER,        "malformed tunnel headers") \
+    X(TUN_UNSUPPORTED,       "tunnel headers of a version or kind not decoded (GRE routing, DTLS, fragments)") \
+    X(TUN_NOT_IP,            "tunnel packets carrying no IP (keep-alives, control, ARP)") \
+    X(TUN_TOO_DEEP,          "packets nested deeper than tunnel_depth") \
+    X(TUN_OVER_CAP,          "packets of tunnels past tunnel_max (sharing one identity)") \
     /* http scanner (scan_http.c) */ \
     X(HTTP_STREAMS,          "flow files scanned as HTTP responses") \
     X(HTTP_BODIES,           "HTTP bodies written") \
