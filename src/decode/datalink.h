@@ -40,6 +40,19 @@ bool datalink_decode(int dlt, const uint8_t *frame, size_t caplen, bool check_fc
                      struct l2_info *l2, const uint8_t **ip, size_t *iplen,
                      enum counter_id *why);
 
+/* An 802.11 beacon (wifiviz). */
+struct wifi_beacon {
+    uint8_t mac[6];             /* the transmitter (address 2) */
+    const uint8_t *ssid;        /* the last SSID element's bytes (borrowed), or NULL */
+    size_t ssid_len;
+};
+
+/* frame[0..caplen) of link type dlt (127 radiotap, 105 bare 802.11) is a
+ * beacon: fill *b and return true.  With check_fcs only frames with a right
+ * FCS count (as 1.6.1's wifiviz: a frame without one does not). */
+bool datalink_beacon(int dlt, const uint8_t *frame, size_t caplen, bool check_fcs,
+                     struct wifi_beacon *b);
+
 /* What a tunnel carries, for datalink_inner. */
 enum dl_inner {
     DL_INNER_ETHERTYPE,      /* the bytes after an ethertype (et): IP, MPLS, VLAN tags ... */

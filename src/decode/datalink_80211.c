@@ -77,8 +77,9 @@ static uint32_t crc32_80211(const uint8_t *p, size_t n)
 }
 
 /* Radiotap: find the Flags field (FCS at end, data padding), strip and
- * optionally check the FCS, then decode the 802.11 frame. */
-bool dl_radiotap(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o)
+ * optionally check the FCS: *w is the 802.11 frame, *flags the Flags. */
+static bool radiotap(struct rd *r, bool check_fcs, struct rd *wout, uint8_t *flagsout,
+                     struct dl_out *o)
 {
     const uint8_t *frame = r->p;
     size_t caplen = r->len;
@@ -127,10 +128,67 @@ bool dl_radiotap(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out
                 return dl_fail(o, C_LINK_80211_BAD_FCS);
         }
     }
+    *wout = w;
+    *flagsout = flags;
+    return true;
+}
+
+bool dl_radiotap(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o)
+{
+    struct rd w;
+    uint8_t flags;
+    if (!radiotap(r, check_fcs, &w, &flags, o))
+        return false;
     return wifi_data(&w, (flags & 0x20) != 0, l2, o);
 }
 
 bool dl_80211(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_out *o)
 {
     return wifi_data(r, false, l2, o);
+}
+
+/* A beacon (management, subtype 8) in r: the transmitter's address and the
+ * last SSID element.  A beacon without one has an empty SSID. */
+static bool beacon(struct rd *r, struct wifi_beacon *b)
+{
+    uint8_t fc0 = rd_u8(r);
+    uint8_t fc1 = rd_u8(r);
+    rd_skip(r, 2 + 6);                     /* duration, receiver */
+    const uint8_t *ta = rd_ptr(r, 6);
+    rd_skip(r, 6 + 2);                     /* BSSID, sequence control */
+    if (fc1 & 0x80)                        /* Order: HT Control present */
+        rd_skip(r, 4);
+    rd_skip(r, 12);                        /* timestamp, interval, capabilities */
+    if (!rd_ok(r) || (fc0 & 0x03) != 0 || ((fc0 >> 2) & 3) != 0 || (fc0 >> 4) != 8)
+        return false;
+    memcpy(b->mac, ta, 6);
+    b->ssid = NULL;
+    b->ssid_len = 0;
+    while (rd_left(r) >= 2) {
+        uint8_t id = rd_u8(r), len = rd_u8(r);
+        const uint8_t *v = rd_ptr(r, len);
+        if (!v)
+            break;                         /* cut by the snaplen: keep what we have */
+        if (id == 0) {
+            b->ssid = v;
+            b->ssid_len = len;
+        }
+    }
+    return true;
+}
+
+bool datalink_beacon(int dlt, const uint8_t *frame, size_t caplen, bool check_fcs,
+                     struct wifi_beacon *b)
+{
+    struct rd r = rd_make(frame, frame ? caplen : 0);
+    struct dl_out o;
+    if (dlt == 105)
+        return !check_fcs && beacon(&r, b);
+    struct rd w;
+    uint8_t flags;
+    if (dlt != 127 || !radiotap(&r, check_fcs, &w, &flags, &o))
+        return false;
+    if (check_fcs && !(flags & 0x10))
+        return false;                      /* no FCS to check: 1.6.1 drops it too */
+    return beacon(&w, b);
 }

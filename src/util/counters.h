@@ -55,6 +55,8 @@
     X(HTTP_STREAMS,          "flow files scanned as HTTP responses") \
     X(HTTP_BODIES,           "HTTP bodies written") \
     X(HTTP_BODY_FAILED,      "HTTP body files that could not be written") \
+    /* wifiviz scanner (scan/wifiviz.c) */ \
+    X(WIFI_SSID_CAP,         "beacons of new SSIDs past the wifiviz cap") \
     /* TCP (tcp.c) */ \
     X(TCP_TRUNCATED,         "TCP headers cut short") \
     X(TCP_BAD_OFFSET,        "TCP headers with an invalid data offset") \
