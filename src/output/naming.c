@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-static const char codes[] = "AaBbEeVvTtCc#NKMGS%";
+static const char codes[] = "AaBbEeVvUuTtCc#NKMGS%";
 
 bool naming_check(const char *tmpl, char *err, size_t errlen)
 {
