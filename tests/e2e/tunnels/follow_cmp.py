@@ -7,10 +7,7 @@ Each direction of each tshark stream must be the content of exactly one of
 our flow files (the one with the same endpoints; with several, a file
 holding exactly those bytes).  Where bytes were never captured tshark writes
 "[N bytes missing in capture file]" and we write zeros (see
-equal_with_holes): such a direction counts as "with holes".  With
---holes-ok, a file that also has zeros where tshark simply has nothing
-(tshark gives no marker for a hole at the very start) counts as "with
-holes" too.  Exit 0 when every direction matches; the last line is
+equal_with_holes): such a direction counts as "with holes".  Exit 0 when every direction matches; the last line is
 "follow: N directions equal, N with holes, N differ"."""
 import ipaddress, re, subprocess, sys
 import xml.etree.ElementTree as ET
@@ -73,22 +70,8 @@ def our_files(outdir):
         files.setdefault(key, []).append(open(outdir + "/" + fn.text.split("/")[-1], "rb").read())
     return files
 
-def only_holes(ours, theirs):
-    """ours equals theirs with runs of zeros inserted (bytes tshark never had)."""
-    i = j = 0
-    while i < len(ours):
-        if j < len(theirs) and ours[i] == theirs[j]:
-            i += 1; j += 1
-        elif ours[i] == 0:
-            i += 1
-        else:
-            return False
-    return j == len(theirs)
-
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    holes_ok = "--holes-ok" in sys.argv
-    pcap, outdir = args
+    pcap, outdir = sys.argv[1:3]
     files = our_files(outdir)
     eq = holes = bad = 0
     for n in tshark_streams(pcap):
@@ -108,9 +91,6 @@ def main():
                       % (n, src[0], src[1], dst[0], dst[1], res[0][1]))
             elif any(ok for ok, nh in res):
                 eq += 1
-            elif holes_ok and any(only_holes(c, want) for c in cands):
-                holes += 1
-                print("holes: stream %d %s:%d -> %s:%d (%d bytes from tshark)" % (n, src[0], src[1], dst[0], dst[1], len(want)))
             else:
                 bad += 1
                 print("DIFF: stream %d %s:%d -> %s:%d: tshark %d bytes, ours %s" %
