@@ -36,26 +36,23 @@ def follow(pcap, n):
         data[d] += bytes.fromhex(line.strip())
     return nodes, data
 
-MISSING = re.compile(rb"\[(\d+) bytes missing in capture file\]")
+# tshark 4.0 writes the marker with its C string's NUL
+MISSING = re.compile(rb"\[(\d+) bytes missing in capture file\]\x00?")
 
 def equal_with_holes(ours, theirs):
     """theirs is tshark's bytes with "[N bytes missing in capture file]"
-    where bytes were never captured; we write zeros there.  Equal when the
-    pieces between markers are ours, in order, with only zeros between
-    them, N (or N-1: tshark 4.0 counts one byte too many, the sequence
-    numbers say) of them.  Returns (equal, number of holes)."""
+    where N bytes were never captured; we write N zeros there.  Equal when
+    the pieces between markers are ours, in order, with exactly N zeros
+    between them.  Returns (equal, number of holes)."""
     parts = MISSING.split(theirs)
     pieces, gaps = parts[0::2], [int(x) for x in parts[1::2]]
     if not ours.startswith(pieces[0]):
         return False, len(gaps)
     pos = len(pieces[0])
     for gap, piece in zip(gaps, pieces[1:]):
-        for g in (gap - 1, gap):
-            if ours[pos:pos + g] == b"\0" * g and ours[pos + g:pos + g + len(piece)] == piece:
-                pos += g + len(piece)
-                break
-        else:
+        if ours[pos:pos + gap] != b"\0" * gap or ours[pos + gap:pos + gap + len(piece)] != piece:
             return False, len(gaps)
+        pos += gap + len(piece)
     return pos == len(ours), len(gaps)
 
 def our_files(outdir):
