@@ -255,43 +255,40 @@ static bool dl_ppp(struct rd *r, bool check_fcs, struct l2_info *l2, struct dl_o
 
 /* ---- the table ---- */
 
+/* Indexed by link type: O(1) for every record. */
 static const struct {
-    int dlt;
     const char *name;
     dl_fn decode;
 } links[] = {
-    { 0,   "NULL",             dl_null },
-    { 1,   "EN10MB",           dl_ether },
-    { 6,   "IEEE802",          dl_ether },
-    { 7,   "ARCNET",           dl_arcnet },
-    { 9,   "PPP",              dl_ppp },
-    { 10,  "FDDI",             dl_fddi },
-    { 12,  "RAW",              dl_raw },
-    { 14,  "RAW",              dl_raw },
-    { 50,  "PPP_SERIAL",       dl_ppp },
-    { 101, "RAW",              dl_raw },
-    { 104, "C_HDLC",           dl_chdlc },
-    { 105, "IEEE802_11",       dl_80211 },
-    { 108, "LOOP",             dl_loop },
-    { 113, "LINUX_SLL",        dl_sll },
-    { 127, "IEEE802_11_RADIO", dl_radiotap },
-    { 129, "ARCNET_LINUX",     dl_arcnet_linux },
-    { 178, "JUNIPER_ETHER",    dl_juniper_ether },
-    { 228, "IPV4",             dl_raw },
-    { 229, "IPV6",             dl_raw },
-    { 239, "NFLOG",            dl_nflog },
-    { 242, "IPOIB",            dl_ipoib },
-    { 276, "LINUX_SLL2",       dl_sll2 },
+    [0]   = { "NULL",             dl_null },
+    [1]   = { "EN10MB",           dl_ether },
+    [6]   = { "IEEE802",          dl_ether },
+    [7]   = { "ARCNET",           dl_arcnet },
+    [9]   = { "PPP",              dl_ppp },
+    [10]  = { "FDDI",             dl_fddi },
+    [12]  = { "RAW",              dl_raw },
+    [14]  = { "RAW",              dl_raw },
+    [50]  = { "PPP_SERIAL",       dl_ppp },
+    [101] = { "RAW",              dl_raw },
+    [104] = { "C_HDLC",           dl_chdlc },
+    [105] = { "IEEE802_11",       dl_80211 },
+    [108] = { "LOOP",             dl_loop },
+    [113] = { "LINUX_SLL",        dl_sll },
+    [127] = { "IEEE802_11_RADIO", dl_radiotap },
+    [129] = { "ARCNET_LINUX",     dl_arcnet_linux },
+    [178] = { "JUNIPER_ETHER",    dl_juniper_ether },
+    [228] = { "IPV4",             dl_raw },
+    [229] = { "IPV6",             dl_raw },
+    [239] = { "NFLOG",            dl_nflog },
+    [242] = { "IPOIB",            dl_ipoib },
+    [276] = { "LINUX_SLL2",       dl_sll2 },
 };
 
-#define NLINKS (sizeof links / sizeof links[0])
+#define NLINKS ((int)(sizeof links / sizeof links[0]))
 
 static dl_fn find(int dlt)
 {
-    for (size_t i = 0; i < NLINKS; i++)
-        if (links[i].dlt == dlt)
-            return links[i].decode;
-    return NULL;
+    return dlt >= 0 && dlt < NLINKS ? links[dlt].decode : NULL;
 }
 
 bool datalink_supported(int dlt)
@@ -305,9 +302,8 @@ const char *datalink_name(int dlt)
         "USER0", "USER1", "USER2", "USER3", "USER4", "USER5", "USER6", "USER7",
         "USER8", "USER9", "USER10", "USER11", "USER12", "USER13", "USER14", "USER15",
     };
-    for (size_t i = 0; i < NLINKS; i++)
-        if (links[i].dlt == dlt)
-            return links[i].name;
+    if (find(dlt))
+        return links[dlt].name;
     if (dlt >= 147 && dlt <= 162)
         return user[dlt - 147];
     const char *n = pcap_datalink_val_to_name(dlt);   /* link types we do not decode */

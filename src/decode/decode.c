@@ -195,14 +195,11 @@ static enum res reassemble(struct walk *w)
     return R_GO;
 }
 
-/* This level's IP header (and its reassembly). */
-static enum res level_ip(struct walk *w)
+/* This level's IP header, decoded in out->ip: keep it for the view; a
+ * fragment goes to defrag. */
+static enum res level_decoded(struct walk *w)
 {
     struct ip_pkt *ip = &w->out->ip;
-    enum counter_id why;
-    w->reassembled = false;
-    if (!ip_decode(w->net, w->netlen, ip, &why))
-        return count(w, why, R_SKIP);
     if (w->d->view) {
         w->view = *ip;
         w->view_tun = w->tun;
@@ -215,23 +212,43 @@ static enum res level_ip(struct walk *w)
     return reassemble(w);
 }
 
-/* The TCP header of out->ip into out->seg.  A capture that cut the options
- * still tells the flags through the fixed header. */
-static enum res level_tcp(struct walk *w)
+/* This level's IP header (and its reassembly). */
+static enum res level_ip(struct walk *w)
 {
     enum counter_id why;
-    const struct ip_pkt *ip = &w->out->ip;
-    if (tcp_decode(ip->l4, ip->l4len, &w->out->seg, &why))
-        return R_TCP;
-    if (!(why == C_TCP_TRUNCATED && ip->clipped && ip->l4len >= 20))
+    w->reassembled = false;
+    if (!ip_decode(w->net, w->netlen, &w->out->ip, &why))
         return count(w, why, R_SKIP);
+    return level_decoded(w);
+}
+
+/* tcp_decode of out->ip failed with why.  A capture that cut the options
+ * still tells the flags through the fixed header. */
+static enum res tcp_failed(struct decoder *d, struct decoded *out, enum counter_id why)
+{
+    const struct ip_pkt *ip = &out->ip;
+    if (!(why == C_TCP_TRUNCATED && ip->clipped && ip->l4len >= 20)) {
+        d->ctr.n[why]++;
+        return R_SKIP;
+    }
     uint8_t hdr[20];
     memcpy(hdr, ip->l4, 20);
     hdr[12] = 0x50;
-    if (!tcp_decode(hdr, sizeof hdr, &w->out->seg, &why))
-        return count(w, why, R_QUIET);
-    w->d->ctr.n[C_IP_PAYLOAD_CLIPPED]++;
+    if (!tcp_decode(hdr, sizeof hdr, &out->seg, &why)) {
+        d->ctr.n[why]++;
+        return R_QUIET;
+    }
+    d->ctr.n[C_IP_PAYLOAD_CLIPPED]++;
     return R_TCP;
+}
+
+/* The TCP header of out->ip into out->seg. */
+static enum res level_tcp(struct decoder *d, struct decoded *out)
+{
+    enum counter_id why;
+    if (tcp_decode(out->ip.l4, out->ip.l4len, &out->seg, &why))
+        return R_TCP;
+    return tcp_failed(d, out, why);
 }
 
 /* What a tunnel's inner link layer could not give, as a tunnel counter. */
@@ -279,17 +296,19 @@ static enum res decap(struct walk *w)
     return R_GO;
 }
 
-static enum res walk(struct walk *w)
+/* From the outermost IP packet, decoded (r: what level_decoded said), to
+ * TCP through every tunnel. */
+static enum res walk(struct walk *w, enum res r)
 {
     for (;;) {
-        enum res r = level_ip(w);
         if (r != R_GO)
             return r;
         if (w->out->ip.proto == 6)
-            return level_tcp(w);
+            return level_tcp(w->d, w->out);
         r = decap(w);
         if (r != R_GO)
             return r;
+        r = level_ip(w);
     }
 }
 
@@ -327,6 +346,19 @@ bool decoder_packet(struct decoder *d, const struct capture_pkt *cp, struct deco
         d->ctr.n[why]++;
         return false;
     }
+    struct ip_pkt *ip = &out->ip;
+    bool ip_ok = ip_decode(ipb, iplen, ip, &why);
+    if (ip_ok && !ip->frag && ip->proto == 6) {     /* the common case, kept short */
+        out->ipb = ipb;
+        enum res r = tcp_decode(ip->l4, ip->l4len, &out->seg, &why) ? R_TCP : tcp_failed(d, out, why);
+        if (d->view) {
+            struct decode_view v = { cp, true, ip, NULL };
+            d->view(d->view_arg, &v);
+        }
+        if (r == R_SKIP && d->unprocessed)
+            d->unprocessed(d->unprocessed_arg, cp->ts_us, cp->data, cp->caplen, cp->wirelen, cp->dlt);
+        return r == R_TCP;
+    }
     struct walk w;
     w.d = d;
     w.cp = cp;
@@ -338,7 +370,7 @@ bool decoder_packet(struct decoder *d, const struct capture_pkt *cp, struct deco
     w.in_defrag = false;
     w.reassembled = false;
     w.have_view = false;
-    enum res r = walk(&w);
+    enum res r = ip_ok ? walk(&w, level_decoded(&w)) : count(&w, why, R_SKIP);
     if (d->view) {
         struct decode_view v = { cp, true, w.have_view ? &w.view : NULL,
                                  w.have_view ? w.view_tun : NULL };
