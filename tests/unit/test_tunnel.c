@@ -555,6 +555,39 @@ static void test_identity(void **state)
     decoder_free(d);
 }
 
+/* Eight levels of 6in6 with long addresses: the description keeps the
+ * inner levels whole, cuts the outer ones ("..+"), stays under 200 bytes. */
+static void test_long_desc(void **state)
+{
+    (void)state;
+    struct fb in, o;
+    inner6(&in);
+    static const uint8_t L[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde,
+                                   0xf0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xd0 };
+    for (int i = 0; i < 8; i++) {
+        uint8_t a[16], b[16];
+        memcpy(a, L, 16);
+        memcpy(b, L, 16);
+        a[15] = (uint8_t)(2 * i);
+        b[15] = (uint8_t)(2 * i + 1);
+        ipv6(&o, 41, a, b, &in);
+        in = o;
+    }
+    struct fb f;
+    ether(&f, MAC1, MAC2, 0x86DD, &in);
+    struct decode_config c = cfg_default();
+    struct decoder *d = decoder_new(&c);
+    struct res r = run_n(d, 1, f.b, f.n, 1);
+    assert_true(r.ok);
+    assert_int_equal(r.depth, 8);
+    assert_true(strlen(r.desc) <= 200);
+    assert_memory_equal(r.desc, "..+", 3);
+    const char *inner = "+ipip_fd12:3456:789a:bcde:f012:3456:789a:bc00_fd12:3456:789a:bcde:f012:3456:789a:bc01";
+    assert_string_equal(r.desc + strlen(r.desc) - strlen(inner), inner);
+    assert_null(strchr(r.desc, '/'));
+    decoder_free(d);
+}
+
 /* tunnel_max 2: the third tunnel shares tunnel_overflow, counted. */
 static void test_cap(void **state)
 {
@@ -891,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_udp_tunnels),
         cmocka_unit_test(test_nested),
         cmocka_unit_test(test_identity),
+        cmocka_unit_test(test_long_desc),
         cmocka_unit_test(test_cap),
         cmocka_unit_test(test_outer_fragments),
         cmocka_unit_test(test_inner_fragments),
