@@ -1,7 +1,9 @@
 /* options.c - see options.h */
 #include "app/options.h"
-#include "output/naming.h"
+#include "flow/naming.h"
+#include "scan/scanner.h"
 #include "util/log.h"
+#include "util/version.h"
 #include "util/xalloc.h"
 #include <errno.h>
 #include <getopt.h>
@@ -18,7 +20,8 @@ static const char usage_head[] =
 "     [-[eE] scanner] [-f max_fds] [-F[ctTXMkmg]] [-h|--help] [-i iface]\n"
 "     [-l files...] [-L semlock] [-m min_bytes] [-o outdir] [-r file] [-R file]\n"
 "     [-S name=value] [-T template] [-U|--relinquish-privileges user] [-v|--verbose]\n"
-"     [-V|--version] [-w file] [-x scanner] [-X xmlfile] [-z|--chroot dir] [expression]\n"
+"     [-V|--version] [-w file] [-x scanner] [-X xmlfile] [-z|--chroot dir] [-j jobs]\n"
+"     [--shard I/N] [expression]\n"
 "\n"
 "   -a: do ALL post-processing.\n"
 "   -A: deprecated (-AH was replaced by -a); prints a note and is otherwise ignored\n"
@@ -28,6 +31,7 @@ static const char usage_head[] =
 "   -h: print this help message (-hh for more help)\n"
 "   -H: print detailed information about each scanner\n"
 "   -i: network interface on which to listen\n"
+"   -j jobs: threads writing flows beside the reader (default: the processors online; 1: none)\n"
 "   -I: write for each flow another file *.findx to provide byte-indexed timestamps\n"
 "   -g: output each flow in alternating colors (note change!)\n"
 "   -l: treat non-flag arguments as input files rather than a pcap expression\n"
@@ -40,6 +44,7 @@ static const char usage_head[] =
 "   -v           : verbose operation equivalent to -d 10\n"
 "   -V           : print version number and exit\n"
 "   -w  file     : write packets not processed to file\n"
+"   --shard I/N  : keep only the connections of shard I of N (0 <= I < N), for one of N runs\n"
 "   -o  outdir   : specify output directory (default '.')\n"
 "   -X  filename : DFXML output to filename\n"
 "   -m  bytes    : specifies skip that starts a new stream (default 16777216).\n"
@@ -73,23 +78,13 @@ static const char usage_tail[] =
 "\n"
 "See the man page for additional information.\n";
 
-static const char usage_settings[] =
+static const char usage_activated[] =
 "Activated options -S name=value:\n"
 "   -S tdelta=0\tTime delta in seconds\n"
 "   -S packet-buffer-timeout=10\tTime in milliseconds between each callback from libpcap\n"
-"\n"
-"Settable Options (and their defaults): \n"
-"   -S enable_report=YES    Enable report.xml ()\n"
-"   -S http_cmd=    Command to execute on each HTTP attachment (http)\n"
-"   -S http_alert_fd=-1    File descriptor to send information about completed HTTP attachments (http)\n"
-"   -S netviz_histogram_dump=0    Dumps the histogram (netviz)\n"
-"   -S netviz_histogram_size=1000    Maximum histogram size (netviz)\n"
-"   -S tcp_timeout=0    Timeout for TCP connections (tcpdemux)\n"
-"   -S tcp_cmd=    Command to execute on each TCP flow (tcpdemux)\n"
-"   -S tcp_alert_fd=-1    File descriptor to send information about completed TCP flows (tcpdemux)\n"
-"   -S check_fcs=YES    Require valid Frame Check Sum (FCS) (wifiviz)\n"
-"   -S debug-prefix=    Text put before debug messages (accepted for compatibility)\n"
-"\n"
+"\n";
+
+static const char usage_limits[] =
 "Reassembly and resource limits (and their defaults): \n"
 "   -S tcp_overlap=first    Overlapping retransmissions: first (stored bytes win) or last (1.6.1)\n"
 "   -S max_flows=0    Open flows kept at most; 0 = no limit (idle ones are closed first)\n"
@@ -100,18 +95,45 @@ static const char usage_settings[] =
 "   -S frag_policy=first    Fragment overlaps: first, last, bsd, linux, windows, solaris\n"
 "   -S frag_memcap=67108864    Bytes of IP fragments held at most\n"
 "   -S frag_max_datagrams=65536    Fragmented datagrams in progress at most\n"
+"   -S capture_buffer=33554432    Live capture: bytes of the kernel buffer (libpcap's, tcpdump -B)\n"
+"   -S capture_ring=67108864    Live capture: bytes of the ring behind it; 0 = no capture thread\n"
 "\n";
 
-static const char usage_scanners[] =
-"These scanners disabled by default; enable with -e:\n"
-"   -e http - enable scanner http\n"
-"   -e md5 - enable scanner md5\n"
-"   -e netviz - enable scanner netviz\n"
-"   -e wifiviz - enable scanner wifiviz\n"
-"\n"
-"These scanners enabled by default; disable with -x:\n"
-"   -x tcpdemux - disable scanner tcpdemux\n"
-"\n";
+/* The settings block of -hh and -H: the scanners' settings from the registry. */
+static void usage_settings(FILE *out)
+{
+    fputs(usage_activated, out);
+    fputs("Settable Options (and their defaults): \n", out);
+    fputs("   -S enable_report=YES    Enable report.xml ()\n", out);
+    for (size_t i = 0; scanner_registry[i]; i++)
+        for (const struct scan_setting *st = scanner_registry[i]->settings; st && st->name; st++)
+            fprintf(out, "   -S %s=%s    %s (%s)\n", st->name, st->def, st->help, scanner_registry[i]->name);
+    fputs("   -S debug-prefix=    Text put before debug messages (accepted for compatibility)\n\n", out);
+    fputs(usage_limits, out);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Scanners off (then on) by default, by name, as 1.6.1 lists them. */
+static void usage_scanners(FILE *out)
+{
+    const char *names[OPTIONS_MAX_SCANNERS];
+    for (int on = 0; on <= 1; on++) {
+        size_t n = 0;
+        for (size_t i = 0; scanner_registry[i] && n < OPTIONS_MAX_SCANNERS; i++)
+            if (!!(scanner_registry[i]->flags & SCAN_ON_BY_DEFAULT) == on)
+                names[n++] = scanner_registry[i]->name;
+        qsort(names, n, sizeof names[0], cmp_name);
+        fputs(on ? "These scanners enabled by default; disable with -x:\n"
+                 : "These scanners disabled by default; enable with -e:\n", out);
+        for (size_t i = 0; i < n; i++)
+            fprintf(out, "   -%c %s - %s scanner %s\n", on ? 'x' : 'e', names[i], on ? "disable" : "enable", names[i]);
+        fputs("\n", out);
+    }
+}
 
 static const char usage_names[] =
 "\n"
@@ -144,7 +166,7 @@ static const char usage_names[] =
 "      Filename template format handles '/' to create sub-directories.\n"
 "\n"
 "Long options: --chroot=dir (-z), --help (-h), --relinquish-privileges=user (-U),\n"
-"              --verbose (-v), --version (-V)\n";
+"              --verbose (-v), --version (-V), --shard=I/N\n";
 
 /* One scanner for -H, in 1.6.1's layout. */
 static void scanner_info(const char *name, bool on, const char *desc)
@@ -160,8 +182,8 @@ static void usage(FILE *out, int level)
 {
     fprintf(out, usage_head, log_progname());
     if (level > 1) {
-        fputs(usage_settings, out);
-        fputs(usage_scanners, out);
+        usage_settings(out);
+        usage_scanners(out);
     }
     fputs(usage_tail, out);
     if (level > 1) fputs(usage_names, out);
@@ -215,6 +237,21 @@ static void bad_option(int c, const char *arg)
     }
 }
 
+/* "I/N" with 0 <= I < N <= 65536 */
+static bool parse_shard(struct options *o, const char *v)
+{
+    const char *slash = strchr(v, '/');
+    if (!slash || slash == v || slash - v > 20) return false;
+    char a[24];
+    memcpy(a, v, (size_t)(slash - v));
+    a[slash - v] = '\0';
+    uint64_t i, n;
+    if (!parse_u64(a, &i) || !parse_u64(slash + 1, &n) || n < 1 || n > 65536 || i >= n) return false;
+    o->shard_i = (unsigned)i;
+    o->shard_n = (unsigned)n;
+    return true;
+}
+
 static void add_input(struct options *o, const char *path, bool finish_only)
 {
     o->inputs = xreallocarray(o->inputs, o->ninputs + 1, sizeof o->inputs[0]);
@@ -253,6 +290,9 @@ static bool apply_setting(struct options *o, const char *name, const char *v)
     else if (!strcmp(name, "frag_max_datagrams")) NUM_U(frag_max_datagrams, 1);
     else if (!strcmp(name, "write_buffer_memcap")) NUM_U(max_buffered, 1);
     else if (!strcmp(name, "max_flows")) NUM_U(max_flows, 1);
+    /* live capture sizes in bytes (capture/capture.h) */
+    else if (!strcmp(name, "capture_buffer")) NUM_U(capture_buffer, 1);
+    else if (!strcmp(name, "capture_ring")) { NUM_U(capture_ring, 1); o->capture_ring_set = true; }
     else if (!strcmp(name, "closed_linger")) {
         if (!parse_u64(v, &u) || u > 100000000) goto bad;
         o->closed_linger_us = u * 1000000;
@@ -268,7 +308,7 @@ static bool apply_setting(struct options *o, const char *name, const char *v)
     } else if (!strcmp(name, "netviz_histogram_dump") || !strcmp(name, "netviz_histogram_size") ||
              !strcmp(name, "debug-prefix")) {
         /* accepted; acted on by the scanners that use them */
-    } else {
+    } else if (!scanner_for_setting(name)) {
         log_debug(1, "warning: unknown setting '%s' ignored", name);
     }
     return true;
@@ -304,31 +344,94 @@ static void defaults(struct options *o)
     o->max_buffered = 64u << 20;
     o->closed_linger_us = 300ull * 1000000;
     o->max_closed = 4096;
-    o->scan_tcpdemux = true;
+    for (size_t i = 0; scanner_registry[i] && i < OPTIONS_MAX_SCANNERS; i++)
+        o->scan[i] = scanner_registry[i]->flags & SCAN_ON_BY_DEFAULT;
 }
 
 static bool scanner_set(struct options *o, const char *name, bool on)
 {
     if (!strcmp(name, "all")) {
-        o->scan_http = o->scan_md5 = o->scan_netviz = on;
+        for (size_t i = 0; scanner_registry[i]; i++)
+            if (scanner_registry[i]->flags & SCAN_IN_ALL) o->scan[i] = on;
         return true;
     }
-    if (!strcmp(name, "md5")) o->scan_md5 = on;
-    else if (!strcmp(name, "http")) o->scan_http = on;
-    else if (!strcmp(name, "netviz")) o->scan_netviz = on;
-    else if (!strcmp(name, "tcpdemux")) o->scan_tcpdemux = on;
-    else if (!strcmp(name, "wifiviz")) { /* accepted, nothing to do */ }
-    else {
-        log_error("Invalid scanner name '%s'", name);
-        return false;
+    for (size_t i = 0; scanner_registry[i]; i++) {
+        if (!strcmp(scanner_registry[i]->name, name)) {
+            o->scan[i] = on;
+            return true;
+        }
     }
-    return true;
+    log_error("Invalid scanner name '%s'", name);
+    return false;
+}
+
+bool options_scanner_on(const struct options *o, const char *name)
+{
+    for (size_t i = 0; scanner_registry[i]; i++)
+        if (!strcmp(scanner_registry[i]->name, name)) return o->scan[i];
+    return false;
+}
+
+const char *options_setting(const struct options *o, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = o->nsettings; i-- > 0;)
+        if (!strncmp(o->settings[i], name, n) && o->settings[i][n] == '=')
+            return o->settings[i] + n + 1;
+    return NULL;
+}
+
+/* After the switch: inputs and the expression from the words left, the
+ * order of -R files, the checks between options, the final template. */
+static enum opt_result finalize(struct options *o, int argc, char **argv, bool list_files, bool Fx, bool Fc)
+{
+    if (list_files) {
+        for (int i = optind; i < argc; i++)
+            add_input(o, argv[i], false);
+    } else if (optind < argc) {
+        size_t n = 0;
+        for (int i = optind; i < argc; i++) n += strlen(argv[i]) + 1;
+        o->bpf = xmalloc(n + 1);
+        o->bpf[0] = '\0';
+        for (int i = optind; i < argc; i++) {
+            if (i > optind) strcat(o->bpf, " ");
+            strcat(o->bpf, argv[i]);
+        }
+    }
+    /* -R files come after every -r/-l file */
+    for (size_t i = 0, k = 0; i < o->ninputs; i++) {
+        if (!o->inputs[i].finish_only) {
+            struct input t = o->inputs[i];
+            memmove(&o->inputs[k + 1], &o->inputs[k], (i - k) * sizeof t);
+            o->inputs[k++] = t;
+        }
+    }
+    if (o->chroot && !o->user) { log_error("-z option requires -U option"); return OPT_EXIT_ERR; }
+    if (o->wfile && o->ninputs == 0) { log_error("currently the -w option requires the -r option"); return OPT_EXIT_ERR; }
+    if (!options_scanner_on(o, "tcpdemux") || Fx || o->console || o->pcap_per_flow) o->store_files = false;
+    for (size_t i = 0; scanner_registry[i]; i++) {
+        if (o->scan[i] && (scanner_registry[i]->flags & SCAN_NEEDS_FILES) && Fx) {
+            log_error("ERROR: post_processing currently requires storing output.");
+            return OPT_EXIT_ERR;
+        }
+    }
+    if (options_scanner_on(o, "md5")) o->md5 = true;
+    {
+        /* -Fc already put the counter on every name */
+        char *t = Fc ? xstrdup(o->tmpl) : naming_finalize(o->tmpl);
+        char err[512];
+        free(o->tmpl);
+        o->tmpl = t;
+        if (!naming_check(o->tmpl, err, sizeof err)) { log_error("%s", err); return OPT_EXIT_ERR; }
+    }
+    return OPT_RUN;
 }
 
 enum opt_result options_parse(struct options *o, int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "chroot", required_argument, NULL, 'z' },
+        { "shard", required_argument, NULL, 1 },
         { "help", no_argument, NULL, 'h' },
         { "relinquish-privileges", required_argument, NULL, 'U' },
         { "verbose", no_argument, NULL, 'v' },
@@ -343,7 +446,7 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
     uint64_t u;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":aA:Bb:cCd:DE:e:F:f:gHhIi:JKlL:m:o:pPqR:r:S:sT:U:Vvw:x:X:z:Z0",
+    while ((c = getopt_long(argc, argv, ":aA:Bb:cCd:DE:e:F:f:gHhIi:Jj:KlL:m:o:pPqR:r:S:sT:U:Vvw:x:X:z:Z0",
                             longopts, NULL)) != -1) {
         switch (c) {
         case 'a': scanner_set(o, "all", true); o->md5 = true; break;
@@ -363,7 +466,7 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
         case 'D': o->console_hex = true; break;
         case 'e': if (!scanner_set(o, optarg, true)) return OPT_EXIT_ERR; break;
         case 'E':
-            o->scan_http = o->scan_md5 = o->scan_netviz = o->scan_tcpdemux = false;
+            memset(o->scan, 0, sizeof o->scan);
             if (!scanner_set(o, optarg, true)) return OPT_EXIT_ERR;
             break;
         case 'x': if (!scanner_set(o, optarg, false)) return OPT_EXIT_ERR; break;
@@ -386,6 +489,13 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
         case 'I': o->findx = true; break;
         case 'i': o->iface = optarg; break;
         case 'J': o->console_json = true; break;
+        case 'j':
+            if (!parse_u64(optarg, &u) || u < 1 || u > 1024) { log_error("-j: invalid number of jobs '%s' (1 to 1024)", optarg); return OPT_EXIT_ERR; }
+            o->jobs = (unsigned)u;
+            break;
+        case 1:                         /* --shard I/N */
+            if (!parse_shard(o, optarg)) { log_error("--shard: invalid shard '%s' (I/N with 0 <= I < N)", optarg); return OPT_EXIT_ERR; }
+            break;
         case 'K': o->pcap_per_flow = true; break;
         case 'l': list_files = true; break;
         case 'L': o->lockname = optarg; break;
@@ -423,7 +533,10 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
             break;
         }
         case 'U': o->user = optarg; break;
-        case 'V': printf("TCPFLOW %s\n", TCPFLOW_VERSION); return OPT_EXIT_OK;
+        case 'V':       /* 1.6.1's line first (scripts read it), then who we are */
+            printf("TCPFLOW %s (%s %s)\n", TCPFLOW_COMPAT_VERSION, tcpflow_impl_name,
+                   tcpflow_impl_version);
+            return OPT_EXIT_OK;
         case 'v': log_level = 10; break;
         case 'w': o->wfile = optarg; break;
         case 'X': o->report = optarg; break;
@@ -444,59 +557,14 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
         return OPT_EXIT_OK;
     }
     if (want_scanner_info) {
-        scanner_info("md5", o->scan_md5,
-                     "MD5 and SHA-256 of every flow file, written in the report (like -FM)");
-        scanner_info("http", o->scan_http,
-                     "HTTP/1.x response bodies of each flow, de-chunked and decompressed, as -HTTPBODY-NNN files");
-        scanner_info("netviz", o->scan_netviz,
-                     "Performs 1-page visualization of network packets (report.pdf)");
-        scanner_info("tcpdemux", o->scan_tcpdemux,
-                     "Writes each TCP flow direction to its own file (turn off for a report only)");
-        scanner_info("wifiviz", false,
-                     "Performs wifi visualization (accepted for compatibility; no output)");
+        for (size_t i = 0; scanner_registry[i]; i++)
+            scanner_info(scanner_registry[i]->name, o->scan[i], scanner_registry[i]->description);
         fputs("\n", stdout);
-        fputs(usage_settings, stdout);
-        fputs(usage_scanners, stdout);
+        usage_settings(stdout);
+        usage_scanners(stdout);
         return OPT_EXIT_OK;
     }
-    if (list_files) {
-        for (int i = optind; i < argc; i++)
-            add_input(o, argv[i], false);
-    } else if (optind < argc) {
-        size_t n = 0;
-        for (int i = optind; i < argc; i++) n += strlen(argv[i]) + 1;
-        o->bpf = xmalloc(n + 1);
-        o->bpf[0] = '\0';
-        for (int i = optind; i < argc; i++) {
-            if (i > optind) strcat(o->bpf, " ");
-            strcat(o->bpf, argv[i]);
-        }
-    }
-    /* -R files come after every -r/-l file */
-    for (size_t i = 0, k = 0; i < o->ninputs; i++) {
-        if (!o->inputs[i].finish_only) {
-            struct input t = o->inputs[i];
-            memmove(&o->inputs[k + 1], &o->inputs[k], (i - k) * sizeof t);
-            o->inputs[k++] = t;
-        }
-    }
-    if (o->chroot && !o->user) { log_error("-z option requires -U option"); return OPT_EXIT_ERR; }
-    if (o->wfile && o->ninputs == 0) { log_error("currently the -w option requires the -r option"); return OPT_EXIT_ERR; }
-    if (!o->scan_tcpdemux || Fx || o->console || o->pcap_per_flow) o->store_files = false;
-    if ((o->scan_http || o->scan_md5 || o->scan_netviz) && Fx) {
-        log_error("ERROR: post_processing currently requires storing output.");
-        return OPT_EXIT_ERR;
-    }
-    if (o->scan_md5) o->md5 = true;
-    {
-        /* -Fc already put the counter on every name */
-        char *t = Fc ? xstrdup(o->tmpl) : naming_finalize(o->tmpl);
-        char err[512];
-        free(o->tmpl);
-        o->tmpl = t;
-        if (!naming_check(o->tmpl, err, sizeof err)) { log_error("%s", err); return OPT_EXIT_ERR; }
-    }
-    return OPT_RUN;
+    return finalize(o, argc, argv, list_files, Fx, Fc);
 }
 
 void options_release(struct options *o)

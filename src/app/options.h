@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define TCPFLOW_VERSION "1.6.1"
+#define OPTIONS_MAX_SCANNERS 16
 
 struct input { const char *path; bool finish_only; /* -R */ };
 
@@ -43,6 +44,8 @@ struct options {
     const char *chroot;     /* -z */
     bool gunzip_http;       /* not -Z */
     bool progress;          /* progress line allowed (not -q) */
+    unsigned jobs;          /* -j; 0 = the processors online */
+    unsigned shard_i, shard_n;  /* --shard I/N; shard_n 0 = all connections */
     /* -S settings */
     int64_t tdelta_us;
     int pbuf_timeout_ms;
@@ -57,8 +60,11 @@ struct options {
     uint64_t closed_linger_us;
     uint64_t max_closed;
     uint64_t max_flows;
-    /* scanners */
-    bool scan_http, scan_md5, scan_netviz, scan_tcpdemux;
+    /* scanners: scan[i] for scanner_registry[i] (scan/scanner.h) */
+    bool scan[OPTIONS_MAX_SCANNERS];
+    uint64_t capture_buffer;  /* -S capture_buffer: 0 = default */
+    uint64_t capture_ring;    /* -S capture_ring, if capture_ring_set */
+    bool capture_ring_set;
     int http_alert_fd;        /* -S http_alert_fd (-1: none) */
     const char *http_cmd;     /* -S http_cmd ("" none) */
     int tcp_alert_fd;         /* -S tcp_alert_fd (-1: none) */
@@ -76,5 +82,11 @@ enum opt_result { OPT_RUN, OPT_EXIT_OK, OPT_EXIT_ERR, OPT_EXIT_USAGE };
 /* Parse argv into *o.  Messages go to stderr.  OPT_RUN: go on. */
 enum opt_result options_parse(struct options *o, int argc, char **argv);
 void options_release(struct options *o);
+
+/* Whether the scanner called name is enabled (-e, -x, -E, -a, defaults). */
+bool options_scanner_on(const struct options *o, const char *name);
+
+/* The value of -S name (the last one given), or NULL. */
+const char *options_setting(const struct options *o, const char *name);
 
 #endif

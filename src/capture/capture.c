@@ -1,24 +1,23 @@
-/* capture.c - packet sources: our file reader (pcapfile.c over decomp.c)
- * or a live libpcap handle, with per-link-type BPF filtering. */
+/* capture.c - packet sources: our file reader (pcapfile.c over decomp.c),
+ * with per-link-type BPF filtering, or a live interface (live.c). */
 #include "capture/capture.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <time.h>
 #include <pcap/pcap.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/decomp.h"
+#include "capture/live.h"
 #include "capture/pcapfile.h"
 #include "util/xalloc.h"
 
-#define CAPTURE_SNAPLEN 262144
 #define FILTER_CACHE 16                 /* compiled programs kept, one per link type */
 
 struct filt {
@@ -34,10 +33,10 @@ struct capture {
     int fd;                             /* file descriptor we opened, -1 otherwise */
     uint64_t size;
     struct pcapfile *pf;
-    pcap_t *live;
-    int live_dlt;
-    int live_fd;                        /* pollable fd of the non-blocking handle, or -1 */
-    int timeout_ms;
+    const uint8_t *map;                 /* a regular uncompressed file, mapped and read in place */
+    size_t maplen;
+    size_t released;                    /* pages of the map before this given back */
+    struct live *live;
     char *bpf;                          /* NULL: no filter */
     struct filt filt[FILTER_CACHE];
     size_t nfilt;
@@ -60,27 +59,12 @@ static int lt_to_dlt(int lt)
     }
 }
 
-/* DLT (live handle) -> LINKTYPE. */
-static int dlt_to_lt(int dlt)
-{
-    switch (dlt) {
-    case DLT_ATM_RFC1483: return 100;
-    case DLT_RAW: return 101;
-    case DLT_SLIP_BSDOS: return 102;
-    case DLT_PPP_BSDOS: return 103;
-    case DLT_ATM_CLIP: return 106;
-    default: return dlt;
-    }
-}
-
 static struct capture *cap_new(const char *name)
 {
     struct capture *c = xcalloc(1, sizeof *c);
     c->name = xstrdup(name);
     c->disp = xstrdup(strcmp(name, "-") == 0 ? "stdin" : name);
     c->fd = -1;
-    c->live_dlt = -1;
-    c->live_fd = -1;
     return c;
 }
 
@@ -159,6 +143,50 @@ static struct capture *open_common(struct capture *c, struct decomp *d, const ch
     return c;
 }
 
+/* A regular file that is not compressed is read in place through a
+ * read-only private mapping: no copy into a buffer, and records stay valid
+ * for as long as the file is open (the workers of -j read them there).
+ * Pages behind the reader are given back as it goes (release_map), so the
+ * mapping never holds much memory. */
+static bool map_file(struct capture *c)
+{
+    if (c->size > SIZE_MAX) return false;
+    void *m = mmap(NULL, (size_t)c->size, PROT_READ, MAP_PRIVATE, c->fd, 0);
+    if (m == MAP_FAILED) return false;
+    if (decomp_detect(m, c->size < 16 ? (size_t)c->size : 16) != DECOMP_NONE) {
+        munmap(m, (size_t)c->size);
+        return false;
+    }
+    madvise(m, (size_t)c->size, MADV_SEQUENTIAL);
+    c->map = m;
+    c->maplen = (size_t)c->size;
+    return true;
+}
+
+#define RELEASE_STEP (4u << 20)
+
+/* Give back the mapped pages more than a step behind the reader (a page
+ * still needed is read again from the page cache: the mapping is private
+ * and read-only, so nothing changes but the time). */
+static void release_map(struct capture *c)
+{
+    uint64_t pos = pcapfile_pos(c->pf);
+    if (pos < c->released + 2 * RELEASE_STEP) return;
+    size_t upto = (size_t)(pos - RELEASE_STEP) & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
+    if (upto > c->released) {
+        madvise((void *)(uintptr_t)(c->map + c->released), upto - c->released, MADV_DONTNEED);
+        c->released = upto;
+    }
+}
+
+bool capture_mapped(const struct capture *c, const uint8_t **lo, const uint8_t **hi)
+{
+    if (!c->map) return false;
+    *lo = c->map;
+    *hi = c->map + c->maplen;
+    return true;
+}
+
 struct capture *capture_open_file(const char *path, const char *bpf, char *err, size_t errlen)
 {
     struct capture *c = cap_new(path);
@@ -181,6 +209,10 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
         }
         if (S_ISREG(st.st_mode)) c->size = (uint64_t)st.st_size;
     }
+    if (c->size >= 4096 && map_file(c)) {
+        c->size = c->maplen;
+        return open_common(c, decomp_open_mem(c->map, c->maplen, c->disp, err, errlen), bpf, err, errlen);
+    }
     return open_common(c, decomp_open_fd(fd, c->disp, err, errlen), bpf, err, errlen);
 }
 
@@ -192,133 +224,62 @@ struct capture *capture_open_mem(const uint8_t *p, size_t n, const char *name, c
     return open_common(c, decomp_open_mem(p, n, c->disp, err, errlen), bpf, err, errlen);
 }
 
-struct capture *capture_open_live(const char *ifname, bool promisc, int timeout_ms,
-                                  const char *bpf, char *err, size_t errlen)
+void capture_live_config_init(struct capture_live_config *cfg)
 {
-    char ebuf[PCAP_ERRBUF_SIZE];
-    char *dev = NULL;
-    ebuf[0] = 0;
-    if (ifname) {
-        dev = xstrdup(ifname);
-    } else {
-        pcap_if_t *all = NULL;
-        if (pcap_findalldevs(&all, ebuf) != 0) {
-            snprintf(err, errlen, "cannot list capture devices: %s", ebuf);
-            return NULL;
-        }
-        if (!all) {
-            snprintf(err, errlen, "no capture device found (try -i, or run as root)");
-            return NULL;
-        }
-        dev = xstrdup(all->name);
-        pcap_freealldevs(all);
-    }
-    struct capture *c = cap_new(dev);
-    free(dev);
-    c->live = pcap_create(c->name, ebuf);
-    if (!c->live) {
-        snprintf(err, errlen, "%s: %s", c->name, ebuf);
-        capture_close(c);
-        return NULL;
-    }
-    pcap_set_snaplen(c->live, CAPTURE_SNAPLEN);
-    pcap_set_promisc(c->live, promisc ? 1 : 0);
-    pcap_set_timeout(c->live, timeout_ms);
-    int r = pcap_activate(c->live);
-    if (r < 0) {
-        const char *detail = pcap_geterr(c->live);
-        if (r == PCAP_ERROR || !detail || !*detail)
-            snprintf(err, errlen, "%s: %s", c->name,
-                     r == PCAP_ERROR ? detail : pcap_statustostr(r));
-        else
-            snprintf(err, errlen, "%s: %s (%s)", c->name, pcap_statustostr(r), detail);
-        capture_close(c);
-        return NULL;
-    }
-    c->live_dlt = dlt_to_lt(pcap_datalink(c->live));
-    /* Linux TPACKET_V3 only times out once a packet has arrived; to return
-     * every timeout_ms even on a silent interface we poll() ourselves. */
-    c->timeout_ms = timeout_ms;
-    if (pcap_setnonblock(c->live, 1, ebuf) == 0) c->live_fd = pcap_get_selectable_fd(c->live);
-    if (c->live_fd < 0) pcap_setnonblock(c->live, 0, ebuf);
-    if (bpf && *bpf) {
-        struct bpf_program prog;
-        if (pcap_compile(c->live, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            snprintf(err, errlen, "bad filter expression '%s': %s", bpf, pcap_geterr(c->live));
-            capture_close(c);
-            return NULL;
-        }
-        r = pcap_setfilter(c->live, &prog);
-        pcap_freecode(&prog);
-        if (r != 0) {
-            snprintf(err, errlen, "%s: cannot set filter: %s", c->name, pcap_geterr(c->live));
-            capture_close(c);
-            return NULL;
-        }
-    }
+    memset(cfg, 0, sizeof *cfg);
+    cfg->promisc = true;
+    cfg->timeout_ms = 10;
+    cfg->snaplen = CAPTURE_SNAPLEN;
+    cfg->buffer_bytes = CAPTURE_DEFAULT_BUFFER;
+    cfg->ring_bytes = CAPTURE_DEFAULT_RING;
+}
+
+struct capture *capture_open_live_cfg(const struct capture_live_config *cfg, char *err,
+                                      size_t errlen)
+{
+    struct live *l = live_open(cfg, err, errlen);
+    if (!l) return NULL;
+    struct capture *c = cap_new(live_name(l));
+    c->live = l;
     return c;
 }
 
-static int64_t now_ms(void)
+struct capture *capture_open_live(const char *ifname, bool promisc, int timeout_ms,
+                                  const char *bpf, char *err, size_t errlen)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    struct capture_live_config cfg;
+    capture_live_config_init(&cfg);
+    cfg.ifname = ifname;
+    cfg.promisc = promisc;
+    cfg.timeout_ms = timeout_ms;
+    cfg.bpf = bpf;
+    return capture_open_live_cfg(&cfg, err, errlen);
 }
 
-static int live_timeout(struct capture *c, struct capture_pkt *out)
+const char *capture_warning(const struct capture *c)
 {
-    memset(out, 0, sizeof *out);
-    out->dlt = c->live_dlt;
-    return 1;
+    return c->live ? live_warning(c->live) : NULL;
 }
 
-static int next_live(struct capture *c, struct capture_pkt *out)
+void capture_stats(struct capture *c, struct capture_stats *st)
 {
-    int64_t deadline = c->timeout_ms > 0 ? now_ms() + c->timeout_ms : 0;
-    for (;;) {
-        if (c->stop) return 0;
-        struct pcap_pkthdr *h;
-        const u_char *data;
-        int r = pcap_next_ex(c->live, &h, &data);
-        if (r == 1) {
-            out->ts_us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
-            out->caplen = h->caplen;
-            out->wirelen = h->len;
-            out->dlt = c->live_dlt;
-            out->data = data;
-            return 1;
-        }
-        if (r == PCAP_ERROR_BREAK) return 0;
-        if (r != 0) {
-            snprintf(c->err, sizeof c->err, "%s: %s", c->name, pcap_geterr(c->live));
-            c->state = -1;
-            return -1;
-        }
-        if (c->live_fd < 0) return live_timeout(c, out);   /* blocking handle timed out */
-        int wait = -1;
-        if (deadline) {
-            int64_t left = deadline - now_ms();
-            if (left <= 0) return live_timeout(c, out);
-            wait = (int)left;
-        }
-        struct pollfd pfd = { .fd = c->live_fd, .events = POLLIN };
-        int k = poll(&pfd, 1, wait);
-        if (k == 0) return live_timeout(c, out);
-        if (k < 0 && errno != EINTR) {
-            snprintf(c->err, sizeof c->err, "%s: poll: %s", c->name, strerror(errno));
-            c->state = -1;
-            return -1;
-        }
-        /* readable, or a signal: look again (and at c->stop) */
+    if (c->live) {
+        live_stats(c->live, st);
+        return;
     }
+    memset(st, 0, sizeof *st);
 }
 
 int capture_next(struct capture *c, struct capture_pkt *out)
 {
     if (c->state < 0) return -1;
+    if (c->live) {                      /* drains its ring after a stop */
+        int r = live_next(c->live, out, c->err, sizeof c->err);
+        if (r < 0) c->state = -1;
+        return r;
+    }
     if (c->stop) return 0;
-    if (c->live) return next_live(c, out);
+    if (c->map) release_map(c);
     for (;;) {
         int r = pcapfile_next(c->pf, out);
         if (r < 0) {
@@ -347,7 +308,7 @@ const char *capture_error(const struct capture *c) { return c->err; }
 
 int capture_first_dlt(const struct capture *c)
 {
-    return c->live ? c->live_dlt : pcapfile_first_dlt(c->pf);
+    return c->live ? live_linktype(c->live) : pcapfile_first_dlt(c->pf);
 }
 
 uint64_t capture_pos(const struct capture *c) { return c->pf ? pcapfile_pos(c->pf) : 0; }
@@ -359,14 +320,15 @@ const char *capture_name(const struct capture *c) { return c->name; }
 void capture_breakloop(struct capture *c)
 {
     c->stop = 1;
-    if (c->live) pcap_breakloop(c->live);
+    if (c->live) live_breakloop(c->live);
 }
 
 void capture_close(struct capture *c)
 {
     if (!c) return;
     pcapfile_free(c->pf);
-    if (c->live) pcap_close(c->live);
+    if (c->map) munmap((void *)(uintptr_t)c->map, c->maplen);
+    live_close(c->live);
     if (c->fd >= 0) close(c->fd);
     free_filters(c);
     free(c->bpf);

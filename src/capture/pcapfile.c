@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode/rd.h"
+#include "util/rd.h"
 #include "util/xalloc.h"
 
 #define PF_BUFSZ (1024u * 1024u)        /* read buffer; also the largest block loaded whole */
@@ -40,6 +40,7 @@ struct pcapfile {
     uint64_t base;              /* stream offset of buf[0] */
     bool src_eof;
     bool src_err;
+    bool mapped;                /* buf is the whole input, read in place (not ours) */
     enum pf_fmt fmt;
     enum pf_state state;
     bool be;                    /* current byte order is big-endian */
@@ -112,6 +113,7 @@ static inline uint64_t cur_off(const struct pcapfile *f) { return f->base + f->o
  * ends (or fails: src_err) first; whatever was read stays buffered. */
 static bool ensure_slow(struct pcapfile *f, size_t n)
 {
+    if (f->mapped) return avail(f) >= n;
     if (f->off > 0) {
         size_t keep = f->len - f->off;
         if (keep) memmove(f->buf, f->buf + f->off, keep);
@@ -313,6 +315,62 @@ static bool parse_shb(struct pcapfile *f, uint32_t *blen_out)
 
 /* Handle one pcapng block.  1 = a packet in *out, 2 = a non-packet block
  * consumed, 0 = clean end, -1 = error. */
+/* A packet block (EPB, PB or SPB) of blen bytes at p (long enough for its
+ * fixed fields): the record, checked against its interface and block. */
+static int ng_packet(struct pcapfile *f, uint32_t type, const uint8_t *p, uint32_t blen, uint64_t at,
+                     struct capture_pkt *out)
+{
+    uint32_t ifid, caplen, wirelen, hdr;
+    uint64_t ts = 0;
+    switch (type) {
+    case NG_EPB:
+        ifid = g32(f, p + 8);
+        ts = (uint64_t)g32(f, p + 12) << 32 | g32(f, p + 16);
+        caplen = g32(f, p + 20);
+        wirelen = g32(f, p + 24);
+        hdr = 28;
+        break;
+    case NG_PB:
+        ifid = g16(f, p + 8);
+        ts = (uint64_t)g32(f, p + 12) << 32 | g32(f, p + 16);
+        caplen = g32(f, p + 20);
+        wirelen = g32(f, p + 24);
+        hdr = 28;
+        break;
+    default: /* NG_SPB */
+        ifid = 0;
+        wirelen = g32(f, p + 8);
+        hdr = 12;
+        caplen = blen - 16;
+        if (caplen > wirelen) caplen = wirelen;
+        break;
+    }
+    if (ifid >= f->nifs) {
+        pf_err(f, "packet for undefined interface %u at offset %llu (%zu interface%s defined)",
+               ifid, (unsigned long long)at, f->nifs, f->nifs == 1 ? "" : "s");
+        return -1;
+    }
+    const struct pf_if *ifc = &f->ifs[ifid];
+    if (type == NG_SPB && ifc->snaplen && caplen > ifc->snaplen) caplen = ifc->snaplen;
+    if (caplen > CAPTURE_MAX_CAPLEN) {
+        pf_err(f, "packet at offset %llu has caplen %u, more than the limit of %u (corrupt file?)",
+               (unsigned long long)at, caplen, CAPTURE_MAX_CAPLEN);
+        return -1;
+    }
+    if (caplen > blen - hdr - 4) {
+        pf_err(f, "packet at offset %llu has caplen %u, more than its block holds (%u)",
+               (unsigned long long)at, caplen, blen - hdr - 4);
+        return -1;
+    }
+    out->ts_us = type == NG_SPB ? 0 : ng_ts_us(ifc, ts);
+    out->caplen = caplen;
+    out->wirelen = wirelen;
+    out->dlt = ifc->linktype;
+    out->data = p + hdr;
+    f->off += blen;
+    return 1;
+}
+
 static int ng_block(struct pcapfile *f, struct capture_pkt *out)
 {
     uint64_t at = cur_off(f);
@@ -352,66 +410,18 @@ static int ng_block(struct pcapfile *f, struct capture_pkt *out)
     tail = g32(f, p + blen - 4);
     if (tail != blen) goto badtail;
 
-    uint32_t ifid, caplen, wirelen, hdr;
-    uint64_t ts = 0;
-    switch (type) {
-    case NG_SHB:
+    if (type == NG_SHB) {
         f->off += blen;
         return 2;
-    case NG_IDB:
+    }
+    if (type == NG_IDB) {
         if (blen < 20) goto badlen;
         if (!parse_idb(f, p, blen, at)) return -1;
         f->off += blen;
         return 2;
-    case NG_EPB:
-        if (blen < 32) goto badlen;
-        ifid = g32(f, p + 8);
-        ts = (uint64_t)g32(f, p + 12) << 32 | g32(f, p + 16);
-        caplen = g32(f, p + 20);
-        wirelen = g32(f, p + 24);
-        hdr = 28;
-        break;
-    case NG_PB:
-        if (blen < 32) goto badlen;
-        ifid = g16(f, p + 8);
-        ts = (uint64_t)g32(f, p + 12) << 32 | g32(f, p + 16);
-        caplen = g32(f, p + 20);
-        wirelen = g32(f, p + 24);
-        hdr = 28;
-        break;
-    default: /* NG_SPB */
-        if (blen < 16) goto badlen;
-        ifid = 0;
-        wirelen = g32(f, p + 8);
-        hdr = 12;
-        caplen = blen - 16;
-        if (caplen > wirelen) caplen = wirelen;
-        break;
     }
-    if (ifid >= f->nifs) {
-        pf_err(f, "packet for undefined interface %u at offset %llu (%zu interface%s defined)",
-               ifid, (unsigned long long)at, f->nifs, f->nifs == 1 ? "" : "s");
-        return -1;
-    }
-    const struct pf_if *ifc = &f->ifs[ifid];
-    if (type == NG_SPB && ifc->snaplen && caplen > ifc->snaplen) caplen = ifc->snaplen;
-    if (caplen > CAPTURE_MAX_CAPLEN) {
-        pf_err(f, "packet at offset %llu has caplen %u, more than the limit of %u (corrupt file?)",
-               (unsigned long long)at, caplen, CAPTURE_MAX_CAPLEN);
-        return -1;
-    }
-    if (caplen > blen - hdr - 4) {
-        pf_err(f, "packet at offset %llu has caplen %u, more than its block holds (%u)",
-               (unsigned long long)at, caplen, blen - hdr - 4);
-        return -1;
-    }
-    out->ts_us = type == NG_SPB ? 0 : ng_ts_us(ifc, ts);
-    out->caplen = caplen;
-    out->wirelen = wirelen;
-    out->dlt = ifc->linktype;
-    out->data = p + hdr;
-    f->off += blen;
-    return 1;
+    if (blen < (type == NG_SPB ? 16u : 32u)) goto badlen;
+    return ng_packet(f, type, p, blen, at, out);
 
 badlen:
     pf_err(f, "bad block length %u at offset %llu (too short for block type %u)", blen,
@@ -508,9 +518,18 @@ struct pcapfile *pcapfile_open(struct decomp *src, const char *name, char *err, 
     struct pcapfile *f = xcalloc(1, sizeof *f);
     f->src = src;
     f->name = xstrdup(name);
-    uint64_t known = decomp_known_size(src);
-    f->cap = (known && known < PF_BUFSZ) ? (known < 64 ? 64 : (size_t)known) : PF_BUFSZ;
-    f->buf = xmalloc(f->cap);
+    size_t vlen;
+    const uint8_t *view = decomp_view(src, &vlen);
+    if (view) {                         /* read in place: no copy, no refill */
+        f->buf = (uint8_t *)(uintptr_t)view;
+        f->cap = f->len = vlen;
+        f->src_eof = true;
+        f->mapped = true;
+    } else {
+        uint64_t known = decomp_known_size(src);
+        f->cap = (known && known < PF_BUFSZ) ? (known < 64 ? 64 : (size_t)known) : PF_BUFSZ;
+        f->buf = xmalloc(f->cap);
+    }
     f->first_dlt = -1;
     f->rechdr = 16;
     bool ok = false;
@@ -564,7 +583,7 @@ void pcapfile_free(struct pcapfile *f)
     if (!f) return;
     decomp_free(f->src);
     free(f->ifs);
-    free(f->buf);
+    if (!f->mapped) free(f->buf);
     free(f->name);
     free(f);
 }

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "decode/datalink.h"
-#include "decode/rd.h"
+#include "util/rd.h"
 
 #define ET_IPV4     0x0800
 #define ET_IPV6     0x86DD

@@ -5,7 +5,7 @@
  * verified.  See docs/internals/decode.md.
  */
 #include "decode/ip.h"
-#include "decode/rd.h"
+#include "util/rd.h"
 
 #include <string.h>
 

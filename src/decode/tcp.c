@@ -1,6 +1,6 @@
 /* tcp.c - the TCP header. */
 #include "decode/tcp.h"
-#include "decode/rd.h"
+#include "util/rd.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * redirection and Aruba's 802.11.  See docs/internals/decode.md.
  */
 #include "decode/tun_priv.h"
-#include "decode/rd.h"
+#include "util/rd.h"
 
 #define GRE_C 0x8000                    /* checksum present */
 #define GRE_R 0x4000                    /* routing present (RFC 1701) */

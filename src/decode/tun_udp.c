@@ -3,7 +3,7 @@
  * UDP, AYIYA, CAPWAP data and Teredo.  See docs/internals/decode.md.
  */
 #include "decode/tun_priv.h"
-#include "decode/rd.h"
+#include "util/rd.h"
 
 #include <string.h>
 

@@ -1,48 +1,39 @@
-/* flow.h - one direction of a TCP connection, as kept by the flow table. */
-#ifndef TCPFLOW_FLOW_H
-#define TCPFLOW_FLOW_H
+/* flow.h - one direction of a TCP connection, and the connection.
+ *
+ * The connection tracker (conntrack.c) owns both.  Consumers (sinks,
+ * scanners; see consumer.h) read them and keep their own state in the slot
+ * the tracker gave them.
+ */
+#ifndef TCPFLOW_FLOW_FLOW_H
+#define TCPFLOW_FLOW_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include "flow/reasm.h"
+#include "flow/flowkey.h"
 #include "flow/flowsum.h"
+#include "flow/reasm.h"
+#include "util/htab.h"
+#include "util/list.h"
 
 struct tunnel;
+struct decoded;
 
-struct flowkey {
-    uint8_t family;          /* 4 or 6 */
-    uint8_t pad;
-    uint16_t sport, dport;
-    uint8_t src[16], dst[16];
-};
+/* Consumers per tracker at most (sinks and scanners). */
+#define FLOW_SLOTS 12
 
 enum flow_state { FLOW_OPEN, FLOW_CLOSED };
 
-/* Output state of a flow file (owned by sink_file). */
-struct fsink {
-    char *path;              /* set once the file exists */
-    int fd;                  /* -1 when not open */
-    uint8_t *buf;            /* pending bytes for [boff, boff+blen) */
-    uint32_t blen, bcap;
-    uint64_t boff;
-    uint64_t stored;         /* file length on disk (after -b) */
-    uint32_t counter;        /* connection counter used in the name */
-    bool failed;             /* the file could not be created/written */
-    char *fx;                /* -I: pending .findx lines */
-    uint32_t fxlen, fxcap;
-    uint64_t fx_last;        /* offset of the last line written */
-    bool fx_created, fx_unsorted;
-    struct flow *lru_prev, *lru_next;   /* in the sink's LRU while fd/buf held */
-    bool in_lru;
-    struct fdigest *dg;      /* -FM: MD5/SHA-256 of the bytes written in order */
-};
+struct conn;
 
 struct flow {
     struct flowkey key;
-    uint32_t hash;
+    uint32_t hash;                       /* symmetric: both directions alike */
     enum flow_state state;
-    struct flow *hnext;                  /* hash chain */
-    struct flow *prev, *next;            /* idle list (open) or closed list */
+    struct hnode hn;                     /* in the flow table */
+    struct dlnode ln;                    /* idle list (open) or closed list */
+    struct conn *conn;                   /* both directions */
+    const struct tunnel *tun;            /* NULL when not tunneled */
     uint64_t flow_id, session_id;
     int64_t first_us, last_us;
     uint64_t packets, len, caplen, ooo, violations;
@@ -51,11 +42,44 @@ struct flow {
     bool in_list;                        /* linked in the idle or closed list */
     uint8_t mac_src[6], mac_dst[6];
     uint16_t vlan;
-    const struct tunnel *tun;            /* the tunnel it came through, or NULL (decode/tunnel.h) */
     enum flow_end end;
     struct reasm rs;
-    struct fsink fs;
-    void *console;                       /* console sink state, if any */
+    const char *name;                    /* the flow file's path once it exists (set by the file
+                                            sink; borrowed; NULL without one): consumers after
+                                            the sink may name their own files after it */
+    void *stream;                        /* in-order view state (flow/stream.c), if any */
+    void *slot[FLOW_SLOTS];              /* consumers' per-flow state */
 };
+
+/* Both directions of a connection: a direction opened while its reverse
+ * is open joins the reverse's connection (and its session id). */
+struct conn {
+    uint64_t id;                         /* the session id */
+    struct flow *dir[2];                 /* [0] the first direction seen, [1] its reverse */
+    unsigned refs;                       /* directions not released yet */
+    void *slot[FLOW_SLOTS];              /* consumers' per-connection state */
+};
+
+/* 0 when f is the first direction of its connection, 1 for the reverse. */
+static inline int flow_dir(const struct flow *f)
+{
+    return f->conn && f->conn->dir[1] == f;
+}
+
+/* What names are made of, from the segment d: the key, the time (first and
+ * last packet), the link layer (MACs, VLAN) and the tunnel.  Everything
+ * else of *f is left as it is. */
+void flow_name_fields(struct flow *f, const struct decoded *d);
+
+/* -b: how many of n bytes placed at stream offset off are kept when at
+ * most max bytes of the stream are (UINT64_MAX: all). */
+static inline size_t flow_clip(uint64_t max, uint64_t off, size_t n)
+{
+    if (off >= max) return 0;
+    return n > max - off ? (size_t)(max - off) : n;
+}
+
+/* The key of d's segment. */
+void flow_key_of(struct flowkey *k, const struct decoded *d);
 
 #endif

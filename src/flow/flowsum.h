@@ -1,10 +1,12 @@
-/* flowsum.h - what is known about one finished flow direction, handed to
- * the report writer and the close hooks.  Everything is borrowed for the
- * duration of the call. */
+/* flowsum.h - what is known about one finished flow direction: the record
+ * the connection tracker fills, each consumer adds to at release (file
+ * name, digests, scanner XML), and the report writer turns into a
+ * <fileobject>.  Handed to the report borrowed for the call. */
 #ifndef TCPFLOW_FLOWSUM_H
 #define TCPFLOW_FLOWSUM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum flow_end {
@@ -22,7 +24,8 @@ enum flow_end {
 const char *flow_end_name(enum flow_end e);
 
 struct flow_summary {
-    const char *filename;       /* path as written (with outdir), NULL if no file */
+    char *filename;             /* path as written (with outdir), NULL if no file; owned */
+    bool file_failed;           /* the file could not be created or written whole */
     uint64_t filesize;          /* logical stream length (highest offset + 1) */
     uint64_t stored;            /* bytes actually in the file (after -b) */
     int64_t start_us, end_us;   /* first and last packet (tdelta applied) */
@@ -42,7 +45,14 @@ struct flow_summary {
     bool syn_seen, fin_seen;
     bool has_md5, has_sha256;
     uint8_t md5[16], sha256[32];
-    const char *scanner_xml;    /* scanners' XML for the fileobject (NULL: none) */
+    const char *encap;          /* the tunnel it came through (decode/tunnel.h), or NULL */
+    char *scanner_xml;          /* scanners' XML for the fileobject (NULL: none); owned */
+    size_t xml_len, xml_cap;
 };
+
+/* Append a scanner's XML fragment to the record (copied). */
+void flowsum_add_xml(struct flow_summary *s, const char *frag);
+/* Free what the record owns (filename, scanner XML). */
+void flowsum_release(struct flow_summary *s);
 
 #endif

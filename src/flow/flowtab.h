@@ -1,21 +1,22 @@
-/* flowtab.h - the table of flow directions, keyed by directed 4-tuple.
+/* flowtab.h - the table of flow directions, keyed by directed 4-tuple
+ * (and tunnel).
  *
- * Chained hash table with a per-run random seed (hash flooding from crafted
- * traffic only lengthens chains by chance), doubling when the load passes 1.
- * The table owns nothing but its buckets: flows are allocated and freed by
- * the caller, which links them in and out.
+ * A util/htab with a per-run random seed (hash flooding from crafted
+ * traffic only lengthens chains by chance); the hash is the symmetric
+ * connection hash, so a direction and its reverse share a chain.  The table
+ * owns nothing but its buckets: flows are allocated and freed by the
+ * caller, which links them in and out.
  */
-#ifndef TCPFLOW_FLOWTAB_H
-#define TCPFLOW_FLOWTAB_H
+#ifndef TCPFLOW_FLOW_FLOWTAB_H
+#define TCPFLOW_FLOW_FLOWTAB_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "flow/flow.h"
+#include "util/htab.h"
 
 struct flowtab {
-    struct flow **b;
-    size_t nb;          /* power of two */
-    size_t n;
+    struct htab h;
     uint64_t seed;
 };
 
@@ -29,8 +30,5 @@ struct flow *flowtab_find(const struct flowtab *t, const struct flowkey *k, uint
 void flowtab_insert(struct flowtab *t, struct flow *f);
 /* Unlink f (must be linked). */
 void flowtab_remove(struct flowtab *t, struct flow *f);
-
-/* The reverse direction's key. */
-void flowkey_reverse(const struct flowkey *k, struct flowkey *out);
 
 #endif

@@ -10,10 +10,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "output/naming.h"
-#include "app/options.h"
 #include "capture/pcapwrite.h"
-#include "output/sink_file.h"
+#include "decode/decode.h"
+#include "flow/naming.h"
+#include "util/htab.h"
+#include "util/list.h"
+#include "util/outdir.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -21,19 +23,17 @@
 /* One pcap file (several directions share one when the template gives
  * them the same name). */
 struct kfile {
-    struct kfile *hnext;               /* by path */
-    struct kfile *lprev, *lnext;       /* LRU of open files */
-    uint64_t hash;
+    struct hnode hn;                   /* by path */
+    struct dlnode lru;                 /* LRU of open files, most recent first */
     int fd;                            /* -1: closed */
     bool created, failed, in_lru, dlt_said;
     int dlt;
     char path[];
 };
 
-/* A direction (4-tuple and VLAN) and its file. */
+/* A direction (4-tuple, tunnel and VLAN) and its file. */
 struct kdir {
-    struct kdir *hnext;
-    uint64_t hash;
+    struct hnode hn;
     struct flowkey key;
     bool has_vlan;
     uint16_t vlan;
@@ -41,54 +41,45 @@ struct kdir {
 };
 
 struct kpcap {
-    const struct options *o;
-    struct counters *c;
-    struct kdir **dirs;
-    size_t ndirb, ndir;
-    struct kfile **files;
-    size_t nfileb, nfile;
-    struct kfile *lru_head, *lru_tail; /* head: most recently used */
+    struct kpcap_config cfg;
+    struct counters c;
+    struct htab dirs, files;
+    uint64_t seed;
+    struct dlist lru;
     int open, max_open;
     uint64_t failures, next_id;
     char *error;
+    uint8_t *kbuf;                     /* a reassembled datagram behind its link header */
+    size_t kbufcap;
 };
 
-static uint64_t fnv(const void *p, size_t n, uint64_t h)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
-}
-
-struct kpcap *kpcap_new(const struct options *o, struct counters *c, int max_fds)
+struct kpcap *kpcap_new(const struct kpcap_config *cfg)
 {
     struct kpcap *k = xcalloc(1, sizeof *k);
-    k->o = o;
-    k->c = c;
-    k->max_open = max_fds > 0 ? max_fds : 1;
-    k->ndirb = k->nfileb = 1024;
-    k->dirs = xcalloc(k->ndirb, sizeof *k->dirs);
-    k->files = xcalloc(k->nfileb, sizeof *k->files);
+    k->cfg = *cfg;
+    k->max_open = cfg->max_fds > 0 ? cfg->max_fds : 1;
+    htab_init(&k->dirs, 1024, (size_t)1 << 40);
+    htab_init(&k->files, 1024, (size_t)1 << 40);
+    k->seed = hash_seed();
     return k;
 }
+
+const struct counters *kpcap_counters(const struct kpcap *k) { return &k->c; }
+
+static struct kfile *lru_file(struct dlnode *n) { return dlist_entry(n, struct kfile, lru); }
 
 static void lru_unlink(struct kpcap *k, struct kfile *f)
 {
     if (!f->in_lru)
         return;
-    if (f->lprev) f->lprev->lnext = f->lnext; else k->lru_head = f->lnext;
-    if (f->lnext) f->lnext->lprev = f->lprev; else k->lru_tail = f->lprev;
-    f->lprev = f->lnext = NULL;
+    dlist_unlink(&k->lru, &f->lru);
     f->in_lru = false;
 }
 
 static void lru_front(struct kpcap *k, struct kfile *f)
 {
     lru_unlink(k, f);
-    f->lnext = k->lru_head;
-    if (k->lru_head) k->lru_head->lprev = f; else k->lru_tail = f;
-    k->lru_head = f;
+    dlist_push(&k->lru, &f->lru);
     f->in_lru = true;
 }
 
@@ -106,78 +97,50 @@ static void file_close(struct kpcap *k, struct kfile *f)
     lru_unlink(k, f);
 }
 
+static void drop_file(void *arg, struct hnode *n)
+{
+    struct kfile *f = container_of(n, struct kfile, hn);
+    file_close(arg, f);
+    free(f);
+}
+
+static void drop_dir(void *arg, struct hnode *n)
+{
+    (void)arg;
+    free(container_of(n, struct kdir, hn));
+}
+
 void kpcap_free(struct kpcap *k)
 {
     if (!k)
         return;
-    for (size_t i = 0; i < k->nfileb; i++)
-        for (struct kfile *f = k->files[i], *n; f; f = n) {
-            n = f->hnext;
-            file_close(k, f);
-            free(f);
-        }
-    for (size_t i = 0; i < k->ndirb; i++)
-        for (struct kdir *d = k->dirs[i], *n; d; d = n) {
-            n = d->hnext;
-            free(d);
-        }
-    free(k->dirs);
-    free(k->files);
+    htab_drain(&k->files, drop_file, k);
+    htab_drain(&k->dirs, drop_dir, NULL);
+    htab_release(&k->files);
+    htab_release(&k->dirs);
     free(k->error);
+    free(k->kbuf);
     free(k);
 }
 
 const char *kpcap_error(const struct kpcap *k) { return k->error; }
 uint64_t kpcap_failures(const struct kpcap *k) { return k->failures; }
 
-static void grow_dirs(struct kpcap *k)
-{
-    size_t nb = k->ndirb * 2;
-    struct kdir **t = xcalloc(nb, sizeof *t);
-    for (size_t i = 0; i < k->ndirb; i++)
-        for (struct kdir *d = k->dirs[i], *n; d; d = n) {
-            n = d->hnext;
-            d->hnext = t[d->hash & (nb - 1)];
-            t[d->hash & (nb - 1)] = d;
-        }
-    free(k->dirs);
-    k->dirs = t;
-    k->ndirb = nb;
-}
-
-static void grow_files(struct kpcap *k)
-{
-    size_t nb = k->nfileb * 2;
-    struct kfile **t = xcalloc(nb, sizeof *t);
-    for (size_t i = 0; i < k->nfileb; i++)
-        for (struct kfile *f = k->files[i], *n; f; f = n) {
-            n = f->hnext;
-            f->hnext = t[f->hash & (nb - 1)];
-            t[f->hash & (nb - 1)] = f;
-        }
-    free(k->files);
-    k->files = t;
-    k->nfileb = nb;
-}
-
 /* The file for path, made if new. */
 static struct kfile *file_for(struct kpcap *k, const char *path, int dlt)
 {
-    uint64_t h = fnv(path, strlen(path), 0xcbf29ce484222325ull);
-    for (struct kfile *f = k->files[h & (k->nfileb - 1)]; f; f = f->hnext)
-        if (f->hash == h && strcmp(f->path, path) == 0)
+    uint64_t h = hash_bytes(path, strlen(path), k->seed);
+    for (struct hnode *n = htab_bucket(&k->files, h); n; n = n->next) {
+        struct kfile *f = container_of(n, struct kfile, hn);
+        if (n->hash == h && strcmp(f->path, path) == 0)
             return f;
-    if (k->nfile >= k->nfileb)
-        grow_files(k);
-    size_t n = strlen(path);
-    struct kfile *f = xcalloc(1, sizeof *f + n + 1);
-    memcpy(f->path, path, n + 1);
-    f->hash = h;
+    }
+    size_t len = strlen(path);
+    struct kfile *f = xcalloc(1, sizeof *f + len + 1);
+    memcpy(f->path, path, len + 1);
     f->fd = -1;
     f->dlt = dlt;
-    f->hnext = k->files[h & (k->nfileb - 1)];
-    k->files[h & (k->nfileb - 1)] = f;
-    k->nfile++;
+    htab_insert(&k->files, &f->hn, h);
     return f;
 }
 
@@ -187,29 +150,26 @@ static struct kfile *dir_file(struct kpcap *k, struct flow *fl, int dlt)
     memset(&hk, 0, sizeof hk);
     hk.key = fl->key;
     hk.vlan = fl->has_vlan ? (uint16_t)(fl->vlan | 0x8000) : 0;
-    uint64_t h = fnv(&hk, sizeof hk, 0xcbf29ce484222325ull);
-    for (struct kdir *d = k->dirs[h & (k->ndirb - 1)]; d; d = d->hnext)
-        if (d->hash == h && memcmp(&d->key, &fl->key, sizeof fl->key) == 0 &&
+    uint64_t h = hash_bytes(&hk, sizeof hk, k->seed);
+    for (struct hnode *n = htab_bucket(&k->dirs, h); n; n = n->next) {
+        struct kdir *d = container_of(n, struct kdir, hn);
+        if (n->hash == h && flowkey_eq(&d->key, &fl->key) &&
             d->has_vlan == fl->has_vlan && (!fl->has_vlan || d->vlan == fl->vlan))
             return d->file;
+    }
     /* a new direction: its name, from this first packet */
     fl->flow_id = k->next_id++;
     char path[PATH_MAX];
-    int n = naming_render(k->o->tmpl, k->o->outdir, fl, 0, k->o->tdelta_us, path, sizeof path - 5);
+    int n = naming_render(k->cfg.tmpl, k->cfg.outdir, fl, 0, k->cfg.tdelta_us, path, sizeof path - 5);
     if (n < 0)
         return NULL;
     memcpy(path + n, ".pcap", 6);
-    if (k->ndir >= k->ndirb)
-        grow_dirs(k);
     struct kdir *d = xcalloc(1, sizeof *d);
-    d->hash = h;
     d->key = fl->key;
     d->has_vlan = fl->has_vlan;
     d->vlan = fl->vlan;
     d->file = file_for(k, path, dlt);
-    d->hnext = k->dirs[h & (k->ndirb - 1)];
-    k->dirs[h & (k->ndirb - 1)] = d;
-    k->ndir++;
+    htab_insert(&k->dirs, &d->hn, h);
     return d->file;
 }
 
@@ -230,19 +190,19 @@ static void failed(struct kpcap *k, struct kfile *f, const char *what, int e)
  * recently used file. */
 static bool file_open(struct kpcap *k, struct kfile *f)
 {
-    while (k->open >= k->max_open && k->lru_tail)
-        file_close(k, k->lru_tail);
+    while (k->open >= k->max_open && k->lru.tail)
+        file_close(k, lru_file(k->lru.tail));
     for (;;) {
         int flags = f->created ? O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC
                                : O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC;
-        int fd = outdir_open(k->o->outdir, f->path, flags);
+        int fd = outdir_open(k->cfg.outdir, f->path, flags);
         if (fd >= 0) {
             f->fd = fd;
             k->open++;
             break;
         }
-        if ((errno == EMFILE || errno == ENFILE) && k->lru_tail) {
-            file_close(k, k->lru_tail);
+        if ((errno == EMFILE || errno == ENFILE) && k->lru.tail) {
+            file_close(k, lru_file(k->lru.tail));
             if (k->max_open > 1 && k->open < k->max_open)
                 k->max_open = k->open > 0 ? k->open : 1;
             continue;
@@ -262,14 +222,16 @@ static bool file_open(struct kpcap *k, struct kfile *f)
     return true;
 }
 
-int kpcap_packet(struct kpcap *k, struct flow *fl, int dlt, int64_t ts_us,
-                 const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
+/* Append one frame (link type dlt, the record's time and lengths) to the
+ * file of fl's direction. */
+static int append(struct kpcap *k, struct flow *fl, int dlt, int64_t ts_us,
+                  const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
 {
     if (k->error)
         return -1;
     struct kfile *f = dir_file(k, fl, dlt);
     if (!f) {
-        k->c->n[C_OUT_WRITE_ERRORS]++;
+        k->c.n[C_OUT_WRITE_ERRORS]++;
         if (!k->failures++)
             log_error("-K: a flow name is too long for the template");
         return 0;
@@ -277,7 +239,7 @@ int kpcap_packet(struct kpcap *k, struct flow *fl, int dlt, int64_t ts_us,
     if (f->failed)
         return 0;
     if (f->dlt != dlt) {               /* inputs of several link types: one file has one */
-        k->c->n[C_OUT_WRITE_ERRORS]++;
+        k->c.n[C_OUT_WRITE_ERRORS]++;
         if (!f->dlt_said) {
             log_error("%s: packets of link type %d left out (the file has link type %d)", f->path, dlt, f->dlt);
             f->dlt_said = true;
@@ -297,4 +259,29 @@ int kpcap_packet(struct kpcap *k, struct flow *fl, int dlt, int64_t ts_us,
         return k->error ? -1 : 0;
     }
     return 0;
+}
+
+int kpcap_packet(struct kpcap *k, const struct decoded *d)
+{
+    const struct capture_pkt *cp = d->cp;
+    struct flow fl;                    /* what the name of a new file is made of */
+    memset(&fl, 0, sizeof fl);
+    flow_name_fields(&fl, d);
+    const uint8_t *frame = cp->data;
+    uint32_t caplen = cp->caplen, wirelen = cp->wirelen;
+    if (d->whole) {
+        /* a reassembled datagram, whole, behind the link header of the
+         * fragment that completed it */
+        size_t l2len = d->ipb >= cp->data && d->ipb <= cp->data + cp->caplen ? (size_t)(d->ipb - cp->data) : 0;
+        size_t n = l2len + d->wlen;
+        if (n > k->kbufcap) {
+            k->kbuf = xreallocarray(k->kbuf, n, 1);
+            k->kbufcap = n;
+        }
+        memcpy(k->kbuf, cp->data, l2len);
+        memcpy(k->kbuf + l2len, d->whole, d->wlen);
+        frame = k->kbuf;
+        caplen = wirelen = (uint32_t)n;
+    }
+    return append(k, &fl, cp->dlt, cp->ts_us, frame, caplen, wirelen);   /* the time as captured */
 }

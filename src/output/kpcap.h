@@ -16,25 +16,29 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "util/counters.h"
-#include "flow/flow.h"
 
-struct options;
+struct decoded;
 struct kpcap;
 
-/* max_fds: files open at once (>= 1). */
-struct kpcap *kpcap_new(const struct options *o, struct counters *c, int max_fds);
+struct kpcap_config {
+    const char *outdir;
+    const char *tmpl;           /* final template */
+    int64_t tdelta_us;
+    int max_fds;                /* files open at once (>= 1) */
+};
+
+struct kpcap *kpcap_new(const struct kpcap_config *cfg);
 /* Closes everything. */
 void kpcap_free(struct kpcap *k);
 
-/* Append one frame (dlt, the record's time and lengths) to the file of
- * fl's direction.  fl carries what names are made of (key, first_us, VLAN,
- * MACs: this packet's); its flow_id is set when a new direction is named.  Returns -1 when the run must stop (disk full):
- * kpcap_error() says why; a file that cannot be written is said once and
- * counted in kpcap_failures(). */
-int kpcap_packet(struct kpcap *k, struct flow *fl, int dlt, int64_t ts_us,
-                 const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
+/* Append the record of segment d, as captured, to the file of its
+ * direction.  Returns -1 when the run must stop (disk full): kpcap_error()
+ * says why; a file that cannot be written is said once and counted in
+ * kpcap_failures(). */
+int kpcap_packet(struct kpcap *k, const struct decoded *d);
 
 const char *kpcap_error(const struct kpcap *k);
 uint64_t kpcap_failures(const struct kpcap *k);
+const struct counters *kpcap_counters(const struct kpcap *k);
 
 #endif

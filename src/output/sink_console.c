@@ -1,16 +1,13 @@
 /* sink_console.c - see sink_console.h; layouts in docs/internals/console.md.
  *
- * Per flow (f->console) we keep the next stream offset to print and the
- * records that arrived after a hole, sorted by offset.  A record whose
- * offset is at or before that point is printed at once (a record before it
- * can only be late data: after a prepend, or after a gap was already marked,
- * or a retransmission under -S tcp_overlap=last); held records follow as
- * soon as they become contiguous.  Past a cap, or at the flow's end, held
- * records are printed in order with a gap marker before each hole.
+ * The tracker's in-order view (flow/stream.c) decides what comes when; here
+ * each piece becomes a record on the console.  Per flow we only cache the
+ * name printed in headers (in the flow's slot, until the flow ends).
  */
 #include "output/sink_console.h"
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "util/xalloc.h"
+#include "flow/flow.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,10 +20,6 @@
 
 #include <json-c/json.h>
 
-/* Bookkeeping charged per held record on top of its bytes. */
-#define HELD_OVERHEAD 48u
-/* Held records per flow at most (bounds the sorted insertion cost). */
-#define MAX_HELD_RECORDS 4096u
 /* A record larger than this is printed as several records. */
 #define MAX_RECORD ((size_t)1 << 24)
 #define NAME_MAX_LEN 4096
@@ -36,33 +29,15 @@
 #define COLOR_GREEN "\033[0;32m"
 #define COLOR_RESET "\033[0m"
 
-struct held {
-    struct held *next;
-    uint64_t off;
-    size_t n;
-    int64_t ts;
-    uint8_t data[];
-};
-
 struct cflow {
-    struct flow *f;
-    struct cflow *prev, *next;      /* every state of the sink */
-    struct cflow *hprev, *hnext;    /* states holding data, oldest first */
-    bool in_hlist;
-    uint64_t pos;                   /* next offset to print */
-    struct held *head, *tail;       /* sorted by offset */
-    size_t nheld;
-    size_t held_bytes;              /* bytes + overhead */
     char *name;                     /* cached header name */
 };
 
 struct sink_console {
     struct sink_console_config c;
+    struct flow_consumer fc;
     FILE *out;
     sem_t *sem;
-    struct cflow *all;
-    struct cflow *hhead, *htail;
-    size_t held_total;
 };
 
 /* ---- small helpers ---- */
@@ -370,118 +345,75 @@ static void print_chunks(struct sink_console *s, struct flow *f, struct cflow *c
     }
 }
 
-/* ---- per-flow state ---- */
+/* ---- per-flow state: the cached name ---- */
 
-static void hlist_unlink(struct sink_console *s, struct cflow *cf)
+static struct cflow *cache_of(struct sink_console *s, struct flow *f)
 {
-    if (!cf->in_hlist) return;
-    if (cf->hprev) cf->hprev->hnext = cf->hnext; else s->hhead = cf->hnext;
-    if (cf->hnext) cf->hnext->hprev = cf->hprev; else s->htail = cf->hprev;
-    cf->hprev = cf->hnext = NULL;
-    cf->in_hlist = false;
-}
-
-static void hlist_append(struct sink_console *s, struct cflow *cf)
-{
-    if (cf->in_hlist) return;
-    cf->hprev = s->htail;
-    cf->hnext = NULL;
-    if (s->htail) s->htail->hnext = cf; else s->hhead = cf;
-    s->htail = cf;
-    cf->in_hlist = true;
-}
-
-static struct held *pop_held(struct sink_console *s, struct cflow *cf)
-{
-    struct held *h = cf->head;
-    cf->head = h->next;
-    if (!cf->head) cf->tail = NULL;
-    cf->nheld--;
-    size_t cost = h->n + HELD_OVERHEAD;
-    cf->held_bytes -= cost;
-    s->held_total -= cost;
-    if (!cf->head) hlist_unlink(s, cf);
-    return h;
-}
-
-/* Print held records that are contiguous with what was printed. */
-static void release(struct sink_console *s, struct cflow *cf)
-{
-    while (cf->head && cf->head->off <= cf->pos) {
-        struct held *h = pop_held(s, cf);
-        print_chunks(s, cf->f, cf, h->off, h->data, h->n, h->ts);
-        if (h->off + h->n > cf->pos) cf->pos = h->off + h->n;
-        free(h);
+    struct cflow *cf = f->slot[s->fc.slot];
+    if (!cf && f->state == FLOW_OPEN) {
+        cf = xcalloc(1, sizeof *cf);
+        f->slot[s->fc.slot] = cf;
     }
-}
-
-/* Print every held record in order, marking the holes. */
-static void flush(struct sink_console *s, struct cflow *cf)
-{
-    while (cf->head) {
-        struct held *h = pop_held(s, cf);
-        if (h->off > cf->pos)
-            print_gap(s, cf->f, cf, cf->pos, h->off - cf->pos, h->ts);
-        print_chunks(s, cf->f, cf, h->off, h->data, h->n, h->ts);
-        if (h->off + h->n > cf->pos) cf->pos = h->off + h->n;
-        free(h);
-    }
-}
-
-static void hold(struct sink_console *s, struct cflow *cf, uint64_t off, const uint8_t *p,
-                 size_t n, int64_t ts)
-{
-    struct held *h = xmalloc(sizeof *h + n);
-    h->off = off;
-    h->n = n;
-    h->ts = ts;
-    memcpy(h->data, p, n);
-    h->next = NULL;
-    if (!cf->tail || cf->tail->off <= off) {
-        if (cf->tail) cf->tail->next = h; else cf->head = h;
-        cf->tail = h;
-    } else if (off < cf->head->off) {
-        h->next = cf->head;
-        cf->head = h;
-    } else {
-        struct held *q = cf->head;
-        while (q->next && q->next->off <= off) q = q->next;
-        h->next = q->next;
-        q->next = h;
-    }
-    cf->nheld++;
-    cf->held_bytes += n + HELD_OVERHEAD;
-    s->held_total += n + HELD_OVERHEAD;
-    hlist_append(s, cf);
-}
-
-static struct cflow *state(struct sink_console *s, struct flow *f, uint64_t off)
-{
-    struct cflow *cf = f->console;
-    if (cf) return cf;
-    cf = xcalloc(1, sizeof *cf);
-    cf->f = f;
-    /* Everything below the stream's end before this segment was given to
-     * us already (a flow reopened after a timeout); never start after off. */
-    cf->pos = f->rs.hi < off ? f->rs.hi : off;
-    cf->next = s->all;
-    if (s->all) s->all->prev = cf;
-    s->all = cf;
-    f->console = cf;
     return cf;
 }
 
-static void cflow_free(struct sink_console *s, struct cflow *cf)
+/* ---- API ---- */
+
+void sink_console_data(struct sink_console *s, struct flow *f, uint64_t off,
+                       const uint8_t *p, size_t n, int64_t ts_us)
 {
-    while (cf->head) free(pop_held(s, cf));
-    hlist_unlink(s, cf);
-    if (cf->prev) cf->prev->next = cf->next; else s->all = cf->next;
-    if (cf->next) cf->next->prev = cf->prev;
-    free(cf->name);
-    free(cf);
+    if (n == 0) return;
+    print_chunks(s, f, cache_of(s, f), off, p, n, ts_us);
 }
 
-/* ---- API ---- */
+void sink_console_gap(struct sink_console *s, struct flow *f, uint64_t off, uint64_t len, int64_t ts_us)
+{
+    print_gap(s, f, cache_of(s, f), off, len, ts_us);
+}
+
+void sink_console_flow_end(struct sink_console *s, struct flow *f)
+{
+    struct cflow *cf = f->slot[s->fc.slot];
+    if (!cf) return;
+    free(cf->name);
+    free(cf);
+    f->slot[s->fc.slot] = NULL;
+}
+
+static struct sink_console *sc_of(struct flow_consumer *c) { return c->self; }
+
+static void c_stream(struct flow_consumer *c, struct flow *f, uint64_t off, const uint8_t *p, size_t n,
+                     int64_t ts)
+{
+    sink_console_data(sc_of(c), f, off, p, n, ts);
+}
+
+static void c_gap(struct flow_consumer *c, struct flow *f, uint64_t off, uint64_t len, int64_t ts)
+{
+    sink_console_gap(sc_of(c), f, off, len, ts);
+}
+
+static void c_close(struct flow_consumer *c, struct flow *f, bool again)
+{
+    (void)again;
+    sink_console_flow_end(sc_of(c), f);
+}
+
+static void c_release(struct flow_consumer *c, struct flow *f, struct flow_summary *rec)
+{
+    (void)rec;
+    sink_console_flow_end(sc_of(c), f);
+}
+
+static const struct flow_consumer_ops sink_console_ops = {
+    .wants = FC_STREAM,
+    .stream = c_stream,
+    .gap = c_gap,
+    .close = c_close,
+    .release = c_release,
+};
+
+struct flow_consumer *sink_console_consumer(struct sink_console *s) { return &s->fc; }
 
 struct sink_console *sink_console_new(const struct sink_console_config *cfg, char *err,
                                       size_t errlen)
@@ -507,57 +439,14 @@ struct sink_console *sink_console_new(const struct sink_console_config *cfg, cha
     s->c = *cfg;
     s->out = cfg->out ? cfg->out : stdout;
     s->sem = sem;
+    s->fc.ops = &sink_console_ops;
+    s->fc.self = s;
     return s;
 }
 
 void sink_console_free(struct sink_console *s)
 {
     if (!s) return;
-    while (s->all) cflow_free(s, s->all);
     if (s->sem) sem_close(s->sem);
     free(s);
-}
-
-void sink_console_data(struct sink_console *s, struct flow *f, uint64_t off,
-                       const uint8_t *p, size_t n, int64_t ts_us)
-{
-    if (n == 0) return;
-    if (f->state != FLOW_OPEN && !f->console) {
-        /* late bytes of a finished flow: their hole was marked already */
-        if (off >= s->c.max_bytes) return;
-        if (n > s->c.max_bytes - off) n = (size_t)(s->c.max_bytes - off);
-        print_chunks(s, f, NULL, off, p, n, ts_us);
-        return;
-    }
-    struct cflow *cf = state(s, f, off);
-    if (off >= s->c.max_bytes) return;
-    if (n > s->c.max_bytes - off) n = (size_t)(s->c.max_bytes - off);
-    if (off <= cf->pos) {
-        print_chunks(s, f, cf, off, p, n, ts_us);
-        if (off + n > cf->pos) cf->pos = off + n;
-        release(s, cf);
-        return;
-    }
-    hold(s, cf, off, p, n, ts_us);
-    if (cf->held_bytes > s->c.max_held_flow || cf->nheld > MAX_HELD_RECORDS)
-        flush(s, cf);
-    while (s->held_total > s->c.max_held_total && s->hhead)
-        flush(s, s->hhead);
-}
-
-void sink_console_prepend(struct sink_console *s, struct flow *f, uint64_t n)
-{
-    struct cflow *cf = f->console;
-    if (!cf) return;
-    cf->pos += n;
-    for (struct held *h = cf->head; h; h = h->next) h->off += n;
-}
-
-void sink_console_flow_end(struct sink_console *s, struct flow *f)
-{
-    struct cflow *cf = f->console;
-    if (!cf) return;
-    flush(s, cf);
-    cflow_free(s, cf);
-    f->console = NULL;
 }

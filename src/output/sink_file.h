@@ -1,19 +1,23 @@
-/* sink_file.h - one file per flow direction.
+/* sink_file.h - one file per flow direction (a consumer of the tracker:
+ * flow/consumer.h).
  *
  * Bytes arrive at stream offsets; contiguous appends are gathered in a
  * per-flow buffer and written with pwrite, anything else is written at its
- * offset (holes stay sparse zeros).  The file is created at the first
- * flush, under the first name (counter 0, 1, 2, ...) that does not exist yet
- * (O_EXCL, O_NOFOLLOW: never overwrites, never follows a planted symlink).
- * Open descriptors and buffered bytes are capped: the least recently used
- * flow gives its descriptor back and is reopened later, losing nothing.
+ * offset (holes stay sparse zeros).  The file is created at the flow's
+ * first byte, under the first name (counter 0, 1, 2, ...) that does not
+ * exist yet (O_EXCL, O_NOFOLLOW: never overwrites, never follows a planted
+ * symlink).  Open descriptors and buffered bytes are capped: the least
+ * recently used flow gives its descriptor back and is reopened later,
+ * losing nothing.  -I keeps a <file>.findx index; -S tcp_alert_fd and
+ * tcp_cmd are told of each file created and finished.
  */
-#ifndef TCPFLOW_SINK_FILE_H
-#define TCPFLOW_SINK_FILE_H
+#ifndef TCPFLOW_OUTPUT_SINK_FILE_H
+#define TCPFLOW_OUTPUT_SINK_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "flow/consumer.h"
 #include "flow/flow.h"
 #include "util/counters.h"
 
@@ -25,19 +29,22 @@ struct sink_file_config {
     size_t max_buffered;      /* bytes held in write buffers, all flows */
     int64_t tdelta_us;
     bool findx;               /* -I: <file>.findx index lines */
-    bool digest;              /* -FM/-e md5: hash each file as it is written */
-    int alert_fd;             /* -S tcp_alert_fd: "open<TAB>path" when a file is created (-1: none) */
+    int alert_fd;             /* -S tcp_alert_fd: "open<TAB>path" / "close<TAB>path" (-1: none) */
+    const char *cmd;          /* -S tcp_cmd, run on each finished file (NULL or "": none) */
 };
 
 struct sink_file;
 
-struct sink_file *sink_file_new(const struct sink_file_config *cfg, struct counters *c);
+struct sink_file *sink_file_new(const struct sink_file_config *cfg);
 /* Flushes and closes everything still open (without setting times). */
 void sink_file_free(struct sink_file *s);
 
+/* The sink as a consumer, to register with a tracker. */
+struct flow_consumer *sink_file_consumer(struct sink_file *s);
+
 /* Store n bytes at stream offset off of flow f (ts_us: packet time, for
- * -I).  Returns 0, or -1 when the run must stop (disk full, I/O error):
- * sink_file_error() says why. */
+ * -I), what -b lets.  Returns 0, or -1 when the
+ * run must stop (disk full, I/O error): sink_file_error() says why. */
 int sink_file_write(struct sink_file *s, struct flow *f, uint64_t off,
                     const uint8_t *p, size_t n, int64_t ts_us);
 
@@ -48,27 +55,17 @@ int sink_file_prepend(struct sink_file *s, struct flow *f, uint64_t n);
  * The path is kept (late data may reopen the file). */
 int sink_file_close(struct sink_file *s, struct flow *f);
 
-/* -FM: when every byte of f's file was written once, in order, from offset
- * 0 (the common case), its MD5 and SHA-256, computed while writing: true.
- * false when the file must be read back to hash it (data arrived out of
- * order, was rewritten or moved; counted) or hashing is off.  Consumes the
- * state. */
-bool sink_file_digest(struct sink_file *s, struct flow *f, uint8_t md5[16], uint8_t sha256[32]);
+/* The flow is done: its file name (handed over, owned by rec), size and
+ * state go to rec; the flow's sink state is freed. */
+void sink_file_release(struct sink_file *s, struct flow *f, struct flow_summary *rec);
 
-/* The MD5 and SHA-256 of the flow file at path, read back (the fallback of
- * sink_file_digest; no symlink followed under the output directory).  false
- * if it cannot be read. */
-bool sink_file_hash_file(struct sink_file *s, const char *path, uint8_t md5[16], uint8_t sha256[32]);
-
-/* open(2) of path, a name under the output directory od ("" or "."
- * for the current one): every directory between them is opened with
- * O_NOFOLLOW (and made when flags has O_CREAT), so a symlink planted there
- * is never followed; the last component gets flags (add O_NOFOLLOW).
- * Paths outside od, absolute or with "..", are opened as they are. */
-int outdir_open(const char *od, const char *path, int flags);
-
-/* Free the flow's sink state (path, buffer); the flow must be closed. */
-void sink_file_release(struct sink_file *s, struct flow *f);
+/* The flow's file: its path (NULL until created), connection counter,
+ * bytes stored, whether it failed, its descriptor (-1 when closed). */
+const char *sink_file_path(const struct sink_file *s, const struct flow *f);
+uint32_t sink_file_counter(const struct sink_file *s, const struct flow *f);
+uint64_t sink_file_stored(const struct sink_file *s, const struct flow *f);
+bool sink_file_failed(const struct sink_file *s, const struct flow *f);
+int sink_file_fd(const struct sink_file *s, const struct flow *f);
 
 /* Fatal error text, or NULL. */
 const char *sink_file_error(const struct sink_file *s);
@@ -76,6 +73,7 @@ const char *sink_file_error(const struct sink_file *s);
 uint64_t sink_file_failures(const struct sink_file *s);
 int sink_file_open_fds(const struct sink_file *s);
 int sink_file_max_open(const struct sink_file *s);
+const struct counters *sink_file_counters(const struct sink_file *s);
 
 /* Default descriptor budget from RLIMIT_NOFILE. */
 int sink_file_default_max_fds(void);

@@ -12,17 +12,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libxml/xmlwriter.h>
-#include <zlib.h>
 
+#include "scan/http_parse.h"
 #include "util/counters.h"
-#include "output/sink_file.h"
+#include "flow/flow.h"
+#include "scan/scanner.h"
+#include "util/outdir.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "util/spawn.h"
 #include "util/xalloc.h"
 
 #define MIN_STREAM 80                  /* shorter flow files are not scanned (1.6.1) */
-#define MAX_HEADER (80 * 1024)         /* a response header longer than this stops the scan */
 
 /* ---- Content-Type -> extension ---- */
 
@@ -64,312 +65,43 @@ bool http_is_response_stream(const uint8_t *head, size_t n)
     return n >= MIN_STREAM && memcmp(head, "HTTP/1.", 7) == 0;
 }
 
-struct cur {
-    const uint8_t *b;
-    size_t n, i;
-};
-
-/* The next line [*s, *e) (without its LF and a CR before it); false when no
- * LF comes before the end or within `max` bytes. */
-static bool next_line(struct cur *c, size_t max, size_t *s, size_t *e)
-{
-    size_t room = c->n - c->i;
-    if (room > max)
-        room = max;
-    const uint8_t *lf = memchr(c->b + c->i, '\n', room);
-    if (!lf)
-        return false;
-    size_t end = (size_t)(lf - c->b);
-    *s = c->i;
-    *e = end;
-    if (*e > *s && c->b[*e - 1] == '\r')
-        (*e)--;
-    c->i = end + 1;
-    return true;
-}
-
-static bool name_is(const uint8_t *p, size_t n, const char *want)
-{
-    size_t k = strlen(want);
-    if (n != k)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (lower(p[i]) != (uint8_t)want[i])
-            return false;
-    return true;
-}
-
-/* RFC 7230 tchar */
-static bool tchar(uint8_t c)
-{
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-struct resp {
-    unsigned status;
-    int64_t clen;                      /* -1: none */
-    bool te;                           /* a Transfer-Encoding header */
-    bool chunked;                      /* ... naming chunked last */
-    bool upgrade, conn_upgrade;        /* Upgrade header; Connection: upgrade */
-    bool encoded;                      /* Content-Encoding gzip or deflate */
-    const uint8_t *ctype;
-    size_t ctype_len;
-};
-
-/* "HTTP/" DIGIT "." DIGIT SP SP* 1*3DIGIT [ SP reason ] - as http-parser
- * 2.9 (1.6.1's parser) reads it: a two-digit status is accepted, a
- * two-digit version is not. */
-static bool status_line(const uint8_t *p, size_t n, unsigned *status)
-{
-    if (n < 10 || memcmp(p, "HTTP/", 5) != 0 || p[5] < '0' || p[5] > '9' || p[6] != '.' ||
-        p[7] < '0' || p[7] > '9' || p[8] != ' ')
-        return false;
-    size_t i = 9;
-    while (i < n && p[i] == ' ')
-        i++;
-    unsigned st = 0, digits = 0;
-    for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-        st = st * 10 + (unsigned)(p[i] - '0');
-        if (++digits > 3)
-            return false;
-    }
-    if (digits == 0 || (i < n && p[i] != ' '))
-        return false;
-    *status = st;
-    return true;
-}
-
-static bool header(struct resp *r, const uint8_t *p, size_t n)
-{
-    size_t colon = 0;
-    while (colon < n && p[colon] != ':')
-        colon++;
-    if (colon == 0 || colon == n)
-        return false;
-    for (size_t i = 0; i < colon; i++)
-        if (!tchar(p[i]) && p[i] != ' ')   /* spaces: tolerated, as http-parser does */
-            return false;
-    /* the value as 1.6.1 sees it: leading blanks skipped, trailing kept */
-    size_t vs = colon + 1;
-    while (vs < n && is_sp(p[vs]))
-        vs++;
-    const uint8_t *v = p + vs;
-    size_t vn = n - vs, tn = vn;       /* tn: without trailing blanks */
-    while (tn > 0 && is_sp(v[tn - 1]))
-        tn--;
-    if (name_is(p, colon, "content-length")) {
-        if (r->clen >= 0 || tn == 0 || tn > 18)
-            return false;
-        int64_t x = 0;
-        for (size_t i = 0; i < tn; i++) {
-            if (v[i] < '0' || v[i] > '9')
-                return false;
-            x = x * 10 + (v[i] - '0');
-        }
-        r->clen = x;
-    } else if (name_is(p, colon, "transfer-encoding")) {
-        /* chunked when it is the last coding named */
-        size_t k = tn;
-        while (k > 0 && v[k - 1] != ',')
-            k--;
-        while (k < tn && is_sp(v[k]))
-            k++;
-        r->te = true;
-        r->chunked = name_is(v + k, tn - k, "chunked");
-    } else if (name_is(p, colon, "content-type")) {
-        r->ctype = v;
-        r->ctype_len = vn;
-    } else if (name_is(p, colon, "content-encoding")) {
-        r->encoded = (vn == 4 && memcmp(v, "gzip", 4) == 0) || (vn == 7 && memcmp(v, "deflate", 7) == 0);
-    } else if (name_is(p, colon, "upgrade")) {
-        r->upgrade = true;
-    } else if (name_is(p, colon, "connection")) {
-        for (size_t i = 0; i + 7 <= tn; i++)
-            if (name_is(v + i, 7, "upgrade") && (i == 0 || v[i - 1] == ',' || is_sp(v[i - 1])) &&
-                (i + 7 == tn || v[i + 7] == ',' || is_sp(v[i + 7])))
-                r->conn_upgrade = true;
-    }
-    return true;
-}
-
-/* Where a body's bytes go: through inflate or straight to the callback. */
-struct body {
+/* 1.6.1's parser is the compat161 mode of the connection parser, on the
+ * response direction alone. */
+struct compat_arg {
     const struct http_cb *cb;
-    bool inflate, zinit, dead, started;
-    z_stream z;
-    uint64_t off;
 };
 
-static void body_feed(struct body *b, uint64_t at, const uint8_t *p, size_t n)
+static void compat_begin(void *arg, const struct http_msg *m)
 {
-    if (!b->started) {
-        b->started = true;
-        b->off = at;
-    }
-    if (b->dead || n == 0)
-        return;
-    if (!b->inflate) {
-        b->cb->data(b->cb->arg, b->off, p, n);
-        return;
-    }
-    if (!b->zinit) {
-        memset(&b->z, 0, sizeof b->z);
-        if (inflateInit2(&b->z, 32 + MAX_WBITS) != Z_OK) {
-            b->dead = true;
-            return;
-        }
-        b->zinit = true;
-    }
-    uint8_t out[16384];
-    b->z.next_in = (Bytef *)(uintptr_t)p;
-    b->z.avail_in = 0;
-    for (;;) {
-        if (b->z.avail_in == 0 && n > 0) {
-            size_t take = n > (1u << 30) ? (1u << 30) : n;
-            b->z.avail_in = (uInt)take;
-            n -= take;
-        }
-        b->z.next_out = out;
-        b->z.avail_out = sizeof out;
-        int ret = inflate(&b->z, Z_NO_FLUSH);
-        size_t got = sizeof out - b->z.avail_out;
-        if (got)
-            b->cb->data(b->cb->arg, b->off, out, got);
-        if (ret == Z_STREAM_END || (ret != Z_OK && ret != Z_BUF_ERROR)) {
-            b->dead = true;              /* the end of the data, or corrupt: nothing more */
-            return;
-        }
-        if (b->z.avail_in == 0 && n == 0 && b->z.avail_out != 0)
-            return;                      /* all input taken, all output given */
-        if (ret == Z_BUF_ERROR && got == 0)
-            return;
-    }
+    const struct http_cb *cb = ((struct compat_arg *)arg)->cb;
+    cb->begin(cb->arg, m->index, m->ext, m->has_body);
 }
 
-static void body_end(struct body *b)
+static void compat_body(void *arg, const struct http_msg *m, const uint8_t *p, size_t n)
 {
-    if (b->zinit)
-        inflateEnd(&b->z);
-    b->zinit = false;
-    b->cb->end(b->cb->arg);
+    const struct http_cb *cb = ((struct compat_arg *)arg)->cb;
+    cb->data(cb->arg, m->body_offset, p, n);
 }
 
-enum step { GO_ON, STOP };
-
-/* A chunked body from c->i; STOP when the input ends or breaks inside it.
- * As http-parser 2.9 in its default (non-strict) mode: the size line ends
- * with CR and one more byte; the two bytes after a chunk's data are skipped
- * unchecked. */
-static enum step chunked(struct cur *c, struct body *b)
+static void compat_end(void *arg, const struct http_msg *m, const struct http_msg_end *e)
 {
-    for (;;) {
-        uint64_t size = 0;
-        size_t i = c->i, d = i;
-        for (; i < c->n; i++) {
-            uint8_t h = c->b[i];
-            int v = h >= '0' && h <= '9' ? h - '0' : lower(h) >= 'a' && lower(h) <= 'f' ? lower(h) - 'a' + 10 : -1;
-            if (v < 0)
-                break;
-            if (size >> 59)
-                return STOP;               /* absurd size */
-            size = size << 4 | (uint64_t)v;
-        }
-        if (i == d || i >= c->n)
-            return STOP;
-        if (c->b[i] == ';' || c->b[i] == ' ') {    /* extensions, up to the CR */
-            const uint8_t *cr = memchr(c->b + i, '\r', c->n - i);
-            if (!cr)
-                return STOP;
-            i = (size_t)(cr - c->b);
-        }
-        if (c->b[i] != '\r' || i + 2 > c->n)
-            return STOP;
-        c->i = i + 2;
-        if (size == 0) {                   /* trailers, then the end */
-            for (;;) {
-                size_t s, e;
-                if (!next_line(c, MAX_HEADER, &s, &e))
-                    return STOP;
-                if (s == e)
-                    return GO_ON;
-            }
-        }
-        size_t room = c->n - c->i;
-        size_t take = size < room ? (size_t)size : room;
-        body_feed(b, c->i, c->b + c->i, take);
-        c->i += take;
-        if (take < size || c->n - c->i < 2)
-            return STOP;
-        c->i += 2;
-    }
+    const struct http_cb *cb = ((struct compat_arg *)arg)->cb;
+    (void)m;
+    (void)e;
+    cb->end(cb->arg);
 }
 
 unsigned http_scan(const uint8_t *buf, size_t n, bool gunzip, const struct http_cb *cb)
 {
-    struct cur c = { buf, n, 0 };
-    unsigned count = 0;
-    for (;;) {
-        while (c.i < c.n && (c.b[c.i] == '\r' || c.b[c.i] == '\n'))
-            c.i++;
-        if (c.i >= c.n)
-            return count;
-        size_t s, e;
-        size_t start = c.i;
-        if (!next_line(&c, MAX_HEADER, &s, &e))
-            return count;
-        struct resp r;
-        memset(&r, 0, sizeof r);
-        r.clen = -1;
-        if (!status_line(c.b + s, e - s, &r.status))
-            return count;
-        bool done = false;
-        while (!done) {
-            if (c.i - start > MAX_HEADER || !next_line(&c, MAX_HEADER, &s, &e))
-                return count;
-            if (s == e)
-                done = true;
-            else if (is_sp(c.b[s]))
-                continue;                  /* a folded line: part of the previous header */
-            else if (!header(&r, c.b + s, e - s))
-                return count;
-        }
-        if (r.te && r.clen >= 0)
-            return count;                  /* both: http-parser 2.9 refuses the response */
-        bool upgrade = r.status == 101 && r.upgrade && r.conn_upgrade;
-        bool nobody = (r.status >= 100 && r.status < 200) || r.status == 204 || r.status == 304;
-        const char *ext = r.ctype ? http_mime_ext((const char *)r.ctype, r.ctype_len) : "";
-        cb->begin(cb->arg, ++count, ext, !nobody);
-        struct body b;
-        memset(&b, 0, sizeof b);
-        b.cb = cb;
-        b.inflate = gunzip && r.encoded;
-        if (upgrade) {                     /* not HTTP any more */
-            body_end(&b);
-            return count;
-        }
-        if (nobody) {
-            body_end(&b);
-            continue;
-        }
-        if (r.chunked) {
-            enum step st = chunked(&c, &b);
-            body_end(&b);
-            if (st == STOP)
-                return count;
-        } else if (r.clen >= 0) {
-            size_t room = c.n - c.i;
-            size_t take = (uint64_t)r.clen < room ? (size_t)r.clen : room;
-            body_feed(&b, c.i, c.b + c.i, take);
-            c.i += take;
-            body_end(&b);
-        } else {                           /* until the connection closes */
-            body_feed(&b, c.i, c.b + c.i, c.n - c.i);
-            body_end(&b);
-            return count;
-        }
-    }
+    struct compat_arg a = { cb };
+    struct http_conn_config cfg = { .keep_coded = !gunzip, .compat161 = true };
+    struct http_conn_cb ccb = { compat_begin, compat_body, compat_end };
+    struct http_conn *c = http_conn_new(&cfg, &ccb, &a);
+    http_conn_data(c, HTTP_S2C, buf, n);
+    http_conn_end(c, HTTP_S2C);
+    unsigned count = (unsigned)http_conn_stats(c)->messages[HTTP_S2C];
+    http_conn_free(c);
+    return count;
 }
 
 /* ---- flow files ---- */
@@ -498,3 +230,51 @@ char *http_scan_flow_file(const char *outdir, const char *path,
     munmap(m, n);
     return xml;
 }
+
+/* ---- the scanner (scan/scanner.h): bodies out of each finished flow file ---- */
+
+struct http_scanner {
+    const struct scan_env *env;
+    struct http_scan_config cfg;
+};
+
+static void http_release(struct flow_consumer *c, struct flow *f, struct flow_summary *rec)
+{
+    struct http_scanner *h = c->self;
+    (void)f;
+    if (!rec->filename || rec->stored == 0) return;
+    char *xml = http_scan_flow_file(h->env->outdir, rec->filename, &h->cfg, h->env->ctr);
+    if (xml) flowsum_add_xml(rec, xml);
+    free(xml);
+}
+
+static const struct flow_consumer_ops http_ops = { .release = http_release };
+
+static void *http_create(const struct scan_env *env, char *err, size_t errlen)
+{
+    (void)err; (void)errlen;
+    struct http_scanner *h = xcalloc(1, sizeof *h);
+    h->env = env;
+    h->cfg.gunzip = env->gunzip;
+    h->cfg.alert_fd = atoi(env->setting(env, "http_alert_fd"));
+    h->cfg.cmd = env->setting(env, "http_cmd");
+    return h;
+}
+
+static void http_destroy(void *self) { free(self); }
+
+static const struct scan_setting http_settings[] = {
+    { "http_cmd", "", "Command to execute on each HTTP attachment" },
+    { "http_alert_fd", "-1", "File descriptor to send information about completed HTTP attachments" },
+    { NULL, NULL, NULL },
+};
+
+const struct scanner scan_http = {
+    .name = "http",
+    .description = "HTTP/1.x response bodies of each flow, de-chunked and decompressed, as -HTTPBODY-NNN files",
+    .flags = SCAN_IN_ALL | SCAN_NEEDS_FILES,
+    .settings = http_settings,
+    .create = http_create,
+    .destroy = http_destroy,
+    .flow = &http_ops,
+};

@@ -6,6 +6,8 @@
 #include <cairo.h>
 #include <cairo-pdf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decode/decode.h"
+#include "scan/scanner.h"
+#include "util/htab.h"
 #include "util/io.h"
+#include "util/outdir.h"
 #include "util/xalloc.h"
 
 #define NB 1024                        /* fine time buckets */
@@ -38,6 +44,7 @@ struct aent {
 struct atab {
     struct aent *e;
     size_t cap, n;                     /* cap: power of two */
+    uint64_t seed;
 };
 
 struct netviz {
@@ -140,54 +147,43 @@ void netviz_frame(struct netviz *v, int64_t ts_us, uint32_t wirelen, int dlt,
     v->cur_pending = true;
 }
 
-static uint64_t ahash(uint8_t fam, const uint8_t a[16])
+/* Where fam/a is in t, or the empty slot where it would go (open
+ * addressing, linear probing, under a per-table seed: crafted addresses
+ * only lengthen probes by chance). */
+static size_t aslot(const struct atab *t, uint8_t fam, const uint8_t a[16])
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ fam;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ a[i]) * 0x100000001b3ull;
-    return h ^ (h >> 29);
+    uint8_t k[17];
+    k[0] = fam;
+    memcpy(k + 1, a, 16);
+    for (size_t i = hash_bytes(k, sizeof k, t->seed) & (t->cap - 1);; i = (i + 1) & (t->cap - 1))
+        if (!t->e[i].fam || (t->e[i].fam == fam && memcmp(t->e[i].a, a, 16) == 0))
+            return i;
+}
+
+static void atab_grow(struct atab *t)
+{
+    struct atab nt = { NULL, t->cap ? t->cap * 2 : 256, t->n, t->seed ? t->seed : hash_seed() };
+    nt.e = xcalloc(nt.cap, sizeof *nt.e);
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->e[i].fam)
+            nt.e[aslot(&nt, t->e[i].fam, t->e[i].a)] = t->e[i];
+    free(t->e);
+    *t = nt;
 }
 
 static void atab_add(struct atab *t, uint8_t fam, const uint8_t a[16], uint64_t bytes)
 {
-    if (t->n * 2 >= t->cap) {
-        if (t->cap >= 2 * NETVIZ_MAX_ADDRS) {
-            /* full: only addresses already there are counted */
-            for (size_t i = ahash(fam, a) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-                if (!t->e[i].fam)
-                    return;
-                if (t->e[i].fam == fam && memcmp(t->e[i].a, a, 16) == 0) {
-                    t->e[i].bytes += bytes;
-                    return;
-                }
-            }
-        }
-        size_t nc = t->cap ? t->cap * 2 : 256;
-        struct aent *ne = xcalloc(nc, sizeof *ne);
-        for (size_t i = 0; i < t->cap; i++)
-            if (t->e[i].fam)
-                for (size_t j = ahash(t->e[i].fam, t->e[i].a) & (nc - 1);; j = (j + 1) & (nc - 1))
-                    if (!ne[j].fam) {
-                        ne[j] = t->e[i];
-                        break;
-                    }
-        free(t->e);
-        t->e = ne;
-        t->cap = nc;
+    /* at the cap the table stays half empty: only addresses already there are counted */
+    if (t->n * 2 >= t->cap && t->cap < 2 * NETVIZ_MAX_ADDRS)
+        atab_grow(t);
+    struct aent *e = &t->e[aslot(t, fam, a)];
+    if (!e->fam) {
+        if (t->n * 2 >= t->cap) return;
+        e->fam = fam;
+        memcpy(e->a, a, 16);
+        t->n++;
     }
-    for (size_t i = ahash(fam, a) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-        if (!t->e[i].fam) {
-            t->e[i].fam = fam;
-            memcpy(t->e[i].a, a, 16);
-            t->e[i].bytes = bytes;
-            t->n++;
-            return;
-        }
-        if (t->e[i].fam == fam && memcmp(t->e[i].a, a, 16) == 0) {
-            t->e[i].bytes += bytes;
-            return;
-        }
-    }
+    e->bytes += bytes;
 }
 
 void netviz_ip(struct netviz *v, int family, const uint8_t src[16], const uint8_t dst[16],
@@ -547,28 +543,10 @@ static cairo_status_t write_cb(void *closure, const unsigned char *data, unsigne
     return k->err ? CAIRO_STATUS_WRITE_ERROR : CAIRO_STATUS_SUCCESS;
 }
 
-int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t errlen)
+/* The time histogram: bars stacked by class (at most 100), the
+ * cumulative line, the axes, the span and the legend. */
+static void draw_histogram(cairo_t *cr, const struct netviz *v, const struct page *pg)
 {
-    flush_pending(v, NCLASS - 1);
-    if (!load_cairo(err, errlen))
-        return -1;
-    struct page pg;
-    make_page(v, input, &pg);
-    struct sink out = { fd, 0 };
-    cairo_surface_t *sf = C.pdf_surface_create_for_stream(write_cb, &out, 612, 792);
-    if (C.surface_status(sf) != CAIRO_STATUS_SUCCESS) {
-        snprintf(err, errlen, "%s", C.status_to_string(C.surface_status(sf)));
-        C.surface_destroy(sf);
-        return -1;
-    }
-    cairo_t *cr = C.create(sf);
-    C.select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    C.set_source_rgb(cr, 0, 0, 0);
-    text_at(cr, 36, 40, 16, pg.title);
-    const char *hdr[] = { pg.input, pg.generated, pg.range, pg.packets, pg.transports };
-    for (int i = 0; i < 5; i++)
-        text_at(cr, 36, 60 + 13 * i, 9, hdr[i]);
-
     /* the time histogram, bars stacked by class, at most 100 */
     double hx = 60, hy = 140, hw = 500, hh = 140;
     int64_t span = v->any ? v->last - v->first : 0;
@@ -628,8 +606,8 @@ int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t 
     }
     text_at(cr, hx + hw + 4, hy + hh, 7, "0%");
     text_at(cr, hx + hw + 4, hy + 6, 7, "100%");
-    if (*pg.span)
-        text_at(cr, hx + 150, hy + hh + 18, 9, pg.span);
+    if (*pg->span)
+        text_at(cr, hx + 150, hy + hh + 18, 9, pg->span);
     double lx = hx;
     for (int k = 0; k < NCLASS; k++) {
         if (!used[k]) continue;
@@ -640,6 +618,31 @@ int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t 
         text_at(cr, lx + 11, hy + hh + 35, 8, CLASS_NAME[k]);
         lx += 90;
     }
+}
+
+int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t errlen)
+{
+    flush_pending(v, NCLASS - 1);
+    if (!load_cairo(err, errlen))
+        return -1;
+    struct page pg;
+    make_page(v, input, &pg);
+    struct sink out = { fd, 0 };
+    cairo_surface_t *sf = C.pdf_surface_create_for_stream(write_cb, &out, 612, 792);
+    if (C.surface_status(sf) != CAIRO_STATUS_SUCCESS) {
+        snprintf(err, errlen, "%s", C.status_to_string(C.surface_status(sf)));
+        C.surface_destroy(sf);
+        return -1;
+    }
+    cairo_t *cr = C.create(sf);
+    C.select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    C.set_source_rgb(cr, 0, 0, 0);
+    text_at(cr, 36, 40, 16, pg.title);
+    const char *hdr[] = { pg.input, pg.generated, pg.range, pg.packets, pg.transports };
+    for (int i = 0; i < 5; i++)
+        text_at(cr, 36, 60 + 13 * i, 9, hdr[i]);
+
+    draw_histogram(cr, v, &pg);
 
     /* the four tables, two by two */
     draw_table(cr, &pg, 0, 36, 360, 250, 120);
@@ -665,3 +668,84 @@ int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t 
     }
     return 0;
 }
+
+/* ---- the scanner (scan/scanner.h) ---- */
+
+struct netviz_scan {
+    const struct scan_env *env;
+    struct netviz *v;
+};
+
+/* Frames are counted as 1.6.1 counts them: on Ethernet those that carry
+ * IP (not ARP, not LLC), on other links every frame; then IP packets by
+ * address, and TCP segments (first fragments) by port. */
+static void nv_packet(void *self, const struct decode_view *dv)
+{
+    struct netviz_scan *n = self;
+    const struct capture_pkt *cp = dv->cp;
+    if (cp->dlt != 1 || dv->link_ok)
+        netviz_frame(n->v, cp->ts_us, cp->wirelen, cp->dlt, cp->data, cp->caplen);
+    const struct ip_pkt *ip = dv->ip;
+    if (!ip) return;
+    bool ports = ip->proto == 6 && (!ip->frag || ip->frag_off == 0) && ip->l4 && ip->l4len >= 4;
+    netviz_ip(n->v, ip->family, ip->src, ip->dst, ports, ports ? (uint16_t)(ip->l4[0] << 8 | ip->l4[1]) : 0,
+              ports ? (uint16_t)(ip->l4[2] << 8 | ip->l4[3]) : 0);
+}
+
+/* <outdir>/report.pdf (a planted symlink is not followed). */
+static int nv_finish(void *self, struct scan_end *end, char *err, size_t errlen)
+{
+    struct netviz_scan *n = self;
+    const char *d = n->env->outdir && *n->env->outdir ? n->env->outdir : ".";
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/report.pdf", d) >= (int)sizeof path) {
+        snprintf(err, errlen, "%s/report.pdf: name too long", d);
+        return -1;
+    }
+    int fd = outdir_open(d, path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char e[256];
+    int r = netviz_write(n->v, fd, end->input, e, sizeof e);
+    if (close(fd) < 0 && r == 0) {
+        snprintf(e, sizeof e, "%s", strerror(errno));
+        r = -1;
+    }
+    if (r < 0) snprintf(err, errlen, "%s: %s", path, e);
+    return r;
+}
+
+static void *nv_create(const struct scan_env *env, char *err, size_t errlen)
+{
+    (void)err; (void)errlen;
+    struct netviz_scan *n = xcalloc(1, sizeof *n);
+    n->env = env;
+    n->v = netviz_new();
+    return n;
+}
+
+static void nv_destroy(void *self)
+{
+    struct netviz_scan *n = self;
+    netviz_free(n->v);
+    free(n);
+}
+
+static const struct scan_setting netviz_settings[] = {
+    { "netviz_histogram_dump", "0", "Dumps the histogram" },
+    { "netviz_histogram_size", "1000", "Maximum histogram size" },
+    { NULL, NULL, NULL },
+};
+
+const struct scanner scan_netviz = {
+    .name = "netviz",
+    .description = "Performs 1-page visualization of network packets (report.pdf)",
+    .flags = SCAN_IN_ALL | SCAN_NEEDS_FILES,
+    .settings = netviz_settings,
+    .create = nv_create,
+    .destroy = nv_destroy,
+    .packet = nv_packet,
+    .finish = nv_finish,
+};

@@ -6,6 +6,13 @@
  * settings (-S name=value; listed by -hh, written in the report's
  * configuration).
  *
+ * Threads (-j N): a scanner with flow hooks gets one instance per worker
+ * thread (create is called once per worker; each instance is used by one
+ * thread only); both directions of a connection, and all their events,
+ * go to one worker, in order.  State shared by instances (a key log) must
+ * be thread-safe.  A scanner with a packet hook gets one more instance,
+ * used by the reader thread.
+ *
  * Life of a scanner in a run:
  *   create   once, before any packet is read; a NULL return (with a message
  *            in err) stops the run with exit status 1 (a plug-in that
@@ -13,7 +20,8 @@
  *   packet   every decoded frame (optional; the decode stage calls it).
  *   flow     per-flow events from the connection tracker (optional; see
  *            flow/consumer.h): in-order bytes, placed bytes, close, and
- *            release, where the scanner adds its XML to the flow's record.
+ *            release, where the scanner adds its XML to the flow's record.  The tracker calls
+ *            the hooks with c->self the pointer create returned.
  *   finish   at the end of the run: files of its own (report.pdf), and a
  *            fragment for the report's <summary>.
  *   destroy  always, last.
@@ -51,10 +59,15 @@ struct scan_env {
     uint64_t max_bytes;         /* -b (UINT64_MAX: none) */
     const char *tmpl;           /* the file name template */
     struct counters *ctr;       /* count here (summed with the run's) */
-    /* The value of one of the scanner's settings: as given with -S, else
-     * its default.  Never NULL for a name the scanner declares. */
+    /* The value of one of the scanner's settings: as given with -S (the
+     * last one), else its default.  Never NULL for a name the scanner
+     * declares. */
     const char *(*setting)(const struct scan_env *env, const char *name);
-    const void *setting_arg;    /* for setting() */
+    /* Every value given with -S name=..., in order (n: how many; none: 0). */
+    const char *const *(*setting_all)(const struct scan_env *env, const char *name, size_t *n);
+    /* Whether the scanner called name runs in this run. */
+    bool (*enabled)(const struct scan_env *env, const char *name);
+    const void *setting_arg;    /* for these three */
 };
 
 /* What a scanner hands in at the end of the run. */

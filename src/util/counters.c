@@ -19,3 +19,9 @@ void counters_print(const struct counters *c, FILE *f)
         if (c->n[i])
             fprintf(f, "  %12" PRIu64 " %s\n", c->n[i], texts[i]);
 }
+
+void counters_add(struct counters *dst, const struct counters *src)
+{
+    for (int i = 0; i < C__COUNT; i++)
+        dst->n[i] += src->n[i];
+}

@@ -55,6 +55,9 @@
     X(HTTP_STREAMS,          "flow files scanned as HTTP responses") \
     X(HTTP_BODIES,           "HTTP bodies written") \
     X(HTTP_BODY_FAILED,      "HTTP body files that could not be written") \
+    X(HTTP_REQ_BODIES,       "HTTP request bodies written") \
+    X(HTTP_CAPPED,           "HTTP bodies cut at http_max_decoded (decompression bombs)") \
+    X(HTTP_UNDECODABLE,      "HTTP bodies whose content coding could not be decoded") \
     /* wifiviz scanner (scan/wifiviz.c) */ \
     X(WIFI_SSID_CAP,         "beacons of new SSIDs past the wifiviz cap") \
     /* TCP (tcp.c) */ \
@@ -80,7 +83,9 @@
     X(OUT_FD_EVICT,          "flow files closed to free a descriptor") \
     X(OUT_WRITE_ERRORS,      "write errors") \
     X(OUT_HASH_REREAD,       "flow files read back to hash them (-FM, bytes out of order)") \
-    X(OUT_W_OTHER_DLT,       "-w packets of a link type other than the -w file's")
+    X(OUT_W_OTHER_DLT,       "-w packets of a link type other than the -w file's") \
+    /* --shard (app/pipeline.c) */ \
+    X(SHARD_OTHER,           "TCP packets of connections of other shards (--shard)")
 
 enum counter_id {
 #define X(id, text) C_##id,
@@ -95,6 +100,8 @@ struct counters {
 
 /* Text describing a counter. */
 const char *counter_text(enum counter_id id);
+/* Add every counter of src to dst. */
+void counters_add(struct counters *dst, const struct counters *src);
 /* Print every non-zero counter as "  <value> <text>" lines to f. */
 void counters_print(const struct counters *c, FILE *f);
 

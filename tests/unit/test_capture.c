@@ -1,5 +1,6 @@
 /* test_capture.c - the pcap/pcapng reader, damage handling, compressed
- * inputs, stdin, BPF, the shared corpus against libpcap, a live smoke test. */
+ * inputs, stdin, BPF, the shared corpus against libpcap; live capture: a
+ * smoke test, the configuration, loss counters, snaplen, "any", messages. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1217,6 +1218,226 @@ static void test_live_lo(void **state)
     assert_true(strncmp(err, "nonexistent0: ", 14) == 0);
 }
 
+/* ---- live: configuration, counters, messages (root only) ---- */
+
+static void test_live_config_defaults(void **state)
+{
+    (void)state;
+    struct capture_live_config cfg;
+    memset(&cfg, 0x5a, sizeof cfg);
+    capture_live_config_init(&cfg);
+    assert_null(cfg.ifname);
+    assert_null(cfg.bpf);
+    assert_true(cfg.promisc);
+    assert_false(cfg.immediate);
+    assert_int_equal(cfg.timeout_ms, 10);
+    assert_int_equal(cfg.snaplen, CAPTURE_SNAPLEN);
+    assert_int_equal(cfg.buffer_bytes, CAPTURE_DEFAULT_BUFFER);
+    assert_int_equal(cfg.ring_bytes, CAPTURE_DEFAULT_RING);
+    /* files have no live counters */
+    char err[512];
+    struct capture *c = capture_open_file(CORPUS "/does-not-exist.pcap", NULL, err, sizeof err);
+    assert_null(c);
+}
+
+/* Send n UDP datagrams of len bytes to 127.0.0.1:port. */
+static void send_udp(int port, int n, size_t len)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(s >= 0);
+    int big = 8 << 20;
+    setsockopt(s, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    to.sin_addr.s_addr = htonl(0x7f000001);
+    static char buf[65536];
+    memset(buf, 'x', sizeof buf);
+    for (int i = 0; i < n; i++) {
+        memcpy(buf, &i, sizeof i);
+        /* lo may refuse briefly when its queue is full: the kernel counts
+         * those as the sender's, not as capture drops, so retry */
+        while (sendto(s, buf, len, 0, (struct sockaddr *)&to, sizeof to) < 0) usleep(100);
+    }
+    close(s);
+}
+
+/* Read until n packets were delivered or about 3 s passed without one. */
+static int drain_live(struct capture *c, int n, uint32_t *caplen, uint32_t *wirelen)
+{
+    struct capture_pkt p;
+    int got = 0, idle = 0;
+    while (got < n && idle < 300) {
+        assert_int_equal(capture_next(c, &p), 1);
+        if (!p.data) { idle++; continue; }
+        idle = 0;
+        if (caplen) *caplen = p.caplen;
+        if (wirelen) *wirelen = p.wirelen;
+        got++;
+    }
+    return got;
+}
+
+/* A burst the kernel buffer cannot hold while nobody reads: the kernel
+ * drops, and the counters add up.  On lo the kernel's filter sees every
+ * packet twice (going out and coming in) and libpcap discards the outgoing
+ * copy after the capture: received is 2n, a drop may be either copy, and
+ * captured counts the incoming copies only.  (tests/e2e/t_live.sh checks
+ * received = kernel drops + captured exactly, on a veth.)  With a ring (the
+ * capture thread stuck on a full ring, ring_waits counted) and without. */
+static void live_drops(size_t ring)
+{
+    char err[512];
+    struct capture_live_config cfg;
+    capture_live_config_init(&cfg);
+    cfg.ifname = "lo";
+    cfg.bpf = "udp and dst port 45681";
+    cfg.promisc = false;
+    cfg.buffer_bytes = 1;               /* the smallest libpcap will make */
+    cfg.ring_bytes = ring;
+    struct capture *c = capture_open_live_cfg(&cfg, err, sizeof err);
+    if (!c) { print_message("live: %s\n", err); skip(); }
+    const int n = 3000;
+    send_udp(45681, n, 1400);
+    usleep(300 * 1000);                 /* let the thread fill its ring */
+    int got = drain_live(c, n, NULL, NULL);
+    capture_breakloop(c);
+    struct capture_pkt p;
+    while (capture_next(c, &p) == 1) got++;
+    struct capture_stats st;
+    capture_stats(c, &st);
+    print_message("ring %zu: %d sent, %llu received, %llu kernel drops, %llu captured, "
+                  "%llu delivered, %llu ring waits, peak %llu of %llu\n", ring, n,
+                  (unsigned long long)st.received, (unsigned long long)st.kernel_drops,
+                  (unsigned long long)st.captured, (unsigned long long)st.delivered,
+                  (unsigned long long)st.ring_waits, (unsigned long long)st.ring_peak,
+                  (unsigned long long)st.ring_bytes);
+    assert_true(st.live);
+    assert_true(st.final);
+    assert_int_equal(st.received, 2 * n);
+    assert_true(st.kernel_drops > 0);
+    assert_int_equal(st.if_drops, 0);
+    assert_int_equal(st.delivered, (uint64_t)got);
+    assert_int_equal(st.captured, st.delivered);
+    assert_true(st.delivered < (uint64_t)n);
+    assert_true(st.kernel_drops + st.captured >= (uint64_t)n);
+    assert_true(st.kernel_drops + st.captured <= 2 * (uint64_t)n);
+    assert_int_equal(st.truncated, 0);
+    if (ring) {
+        assert_true(st.ring_waits > 0);
+        assert_true(st.ring_peak > 0 && st.ring_peak <= st.ring_bytes);
+        assert_true(st.ring_bytes >= ring);
+    } else {
+        assert_int_equal(st.ring_bytes, 0);
+    }
+    capture_close(c);
+}
+
+static void test_live_drops_counted(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) skip();
+    live_drops(0);
+    live_drops(64 * 1024);
+}
+
+/* No loss with the defaults on the same burst; snaplen cuts packets and
+ * counts them; immediate mode delivers. */
+static void test_live_defaults_snaplen(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) skip();
+    char err[512];
+    struct capture_live_config cfg;
+    capture_live_config_init(&cfg);
+    cfg.ifname = "lo";
+    cfg.bpf = "udp and dst port 45682";
+    cfg.promisc = false;
+    struct capture *c = capture_open_live_cfg(&cfg, err, sizeof err);
+    if (!c) { print_message("live: %s\n", err); skip(); }
+    const int n = 3000;
+    send_udp(45682, n, 1400);
+    assert_int_equal(drain_live(c, n, NULL, NULL), n);
+    struct capture_stats st;
+    capture_stats(c, &st);
+    assert_false(st.final);
+    assert_int_equal(st.delivered, n);
+    capture_breakloop(c);
+    capture_stats(c, &st);
+    assert_true(st.final);
+    assert_int_equal(st.kernel_drops, 0);
+    assert_int_equal(st.received, 2 * n);         /* lo: both copies, see above */
+    assert_int_equal(st.captured, n);
+    assert_int_equal(st.buffer_bytes, CAPTURE_DEFAULT_BUFFER);
+    capture_close(c);
+
+    cfg.bpf = "udp and dst port 45683";
+    cfg.snaplen = 100;
+    cfg.immediate = true;
+    cfg.ring_bytes = 1;                 /* raised to the smallest ring */
+    c = capture_open_live_cfg(&cfg, err, sizeof err);
+    assert_non_null(c);
+    send_udp(45683, 5, 500);
+    uint32_t caplen = 0, wirelen = 0;
+    assert_int_equal(drain_live(c, 5, &caplen, &wirelen), 5);
+    assert_int_equal(caplen, 100);
+    assert_int_equal(wirelen, 14 + 20 + 8 + 500);
+    capture_stats(c, &st);
+    assert_int_equal(st.truncated, 5);
+    assert_int_equal(st.snaplen, 100);
+    assert_true(st.immediate);
+    capture_close(c);
+}
+
+/* "any" (Linux cooked capture) with promiscuous mode asked: opens, no
+ * warning, delivers. */
+static void test_live_any(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) skip();
+    char err[512];
+    struct capture_live_config cfg;
+    capture_live_config_init(&cfg);
+    cfg.ifname = "any";
+    cfg.bpf = "udp and dst port 45684";
+    struct capture *c = capture_open_live_cfg(&cfg, err, sizeof err);
+    if (!c) { print_message("live: %s\n", err); skip(); }
+    assert_string_equal(capture_name(c), "any");
+    assert_null(capture_warning(c));
+    int lt = capture_first_dlt(c);
+    assert_true(lt == 113 || lt == 276);
+    send_udp(45684, 2, 10);
+    uint32_t caplen = 0;
+    int got = drain_live(c, 2, &caplen, NULL);
+    assert_true(got >= 1);
+    capture_close(c);
+}
+
+/* Messages name the interface and say what to do. */
+static void test_live_errors(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) skip();
+    char err[512];
+    struct capture_live_config cfg;
+    capture_live_config_init(&cfg);
+    cfg.ifname = "nosuchif9";
+    assert_null(capture_open_live_cfg(&cfg, err, sizeof err));
+    print_message("%s\n", err);
+    assert_true(strncmp(err, "nosuchif9: no such interface (interfaces here: ", 47) == 0);
+    assert_non_null(strstr(err, "lo"));
+    cfg.ifname = "lo";
+    cfg.bpf = "udp and dst port";
+    assert_null(capture_open_live_cfg(&cfg, err, sizeof err));
+    assert_true(strncmp(err, "bad filter expression 'udp and dst port': ", 42) == 0);
+    cfg.bpf = NULL;
+    cfg.buffer_bytes = (uint64_t)1 << 40;
+    assert_null(capture_open_live_cfg(&cfg, err, sizeof err));
+    assert_string_equal(err, "lo: capture buffer of 1099511627776 bytes: at most 2147483647");
+    cfg.buffer_bytes = 0;
+    cfg.snaplen = CAPTURE_SNAPLEN + 1;
+    assert_null(capture_open_live_cfg(&cfg, err, sizeof err));
+    assert_string_equal(err, "lo: snap length 262145: at most 262144");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -1261,6 +1482,11 @@ int main(void)
         cmocka_unit_test(test_breakloop_file),
         cmocka_unit_test(test_corpus),
         cmocka_unit_test(test_live_lo),
+        cmocka_unit_test(test_live_config_defaults),
+        cmocka_unit_test(test_live_drops_counted),
+        cmocka_unit_test(test_live_defaults_snaplen),
+        cmocka_unit_test(test_live_any),
+        cmocka_unit_test(test_live_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -30,7 +30,6 @@ static struct flow *mk(struct flowtab *t, const struct flowkey *k)
     assert_non_null(f);
     f->key = *k;
     f->hash = flowtab_hash(t, k);
-    f->fs.fd = -1;
     return f;
 }
 
@@ -42,15 +41,16 @@ static struct flow *find(const struct flowtab *t, const struct flowkey *k)
 /* Every flow in the table is in the bucket its hash names, and n matches. */
 static void check_invariants(const struct flowtab *t)
 {
-    assert_true(t->nb >= 1024);
-    assert_int_equal(t->nb & (t->nb - 1), 0);     /* power of two */
+    assert_true(t->h.nb >= 1024);
+    assert_int_equal(t->h.nb & (t->h.nb - 1), 0);     /* power of two */
     size_t n = 0;
-    for (size_t i = 0; i < t->nb; i++)
-        for (const struct flow *f = t->b[i]; f; f = f->hnext) {
-            assert_int_equal(f->hash & (t->nb - 1), i);
+    for (size_t i = 0; i < t->h.nb; i++)
+        for (const struct hnode *x = t->h.b[i]; x; x = x->next) {
+            const struct flow *f = container_of(x, struct flow, hn);
+            assert_int_equal(f->hash & (t->h.nb - 1), i);
             n++;
         }
-    assert_int_equal(n, t->n);
+    assert_int_equal(n, t->h.n);
 }
 
 static void test_init_release(void **st)
@@ -59,18 +59,18 @@ static void test_init_release(void **st)
     struct flowtab t;
     memset(&t, 0xa5, sizeof t);
     flowtab_init(&t);
-    assert_non_null(t.b);
-    assert_int_equal(t.nb, 1024);
-    assert_int_equal(t.n, 0);
-    for (size_t i = 0; i < t.nb; i++)
-        assert_null(t.b[i]);
+    assert_non_null(t.h.b);
+    assert_int_equal(t.h.nb, 1024);
+    assert_int_equal(t.h.n, 0);
+    for (size_t i = 0; i < t.h.nb; i++)
+        assert_null(t.h.b[i]);
     struct flowkey k;
     key4(&k, 0x0a000001, 1, 0x0a000002, 2);
     assert_null(find(&t, &k));
     flowtab_release(&t);
-    assert_null(t.b);
-    assert_int_equal(t.nb, 0);
-    assert_int_equal(t.n, 0);
+    assert_null(t.h.b);
+    assert_int_equal(t.h.nb, 0);
+    assert_int_equal(t.h.n, 0);
 }
 
 static void test_insert_find_remove(void **st)
@@ -83,19 +83,19 @@ static void test_insert_find_remove(void **st)
     key4(&k2, 0x0a000002, 80, 0x0a000001, 1234);
     struct flow *a = mk(&t, &k1);
     flowtab_insert(&t, a);
-    assert_int_equal(t.n, 1);
+    assert_int_equal(t.h.n, 1);
     assert_ptr_equal(find(&t, &k1), a);
     assert_null(find(&t, &k2));            /* the other direction is another key */
     struct flow *b = mk(&t, &k2);
     flowtab_insert(&t, b);
-    assert_int_equal(t.n, 2);
+    assert_int_equal(t.h.n, 2);
     assert_ptr_equal(find(&t, &k1), a);
     assert_ptr_equal(find(&t, &k2), b);
     check_invariants(&t);
 
     flowtab_remove(&t, a);
-    assert_int_equal(t.n, 1);
-    assert_null(a->hnext);
+    assert_int_equal(t.h.n, 1);
+    assert_null(a->hn.next);
     assert_null(find(&t, &k1));
     assert_ptr_equal(find(&t, &k2), b);
     /* insert again after removal */
@@ -103,7 +103,7 @@ static void test_insert_find_remove(void **st)
     assert_ptr_equal(find(&t, &k1), a);
     flowtab_remove(&t, b);
     flowtab_remove(&t, a);
-    assert_int_equal(t.n, 0);
+    assert_int_equal(t.h.n, 0);
     assert_null(find(&t, &k1));
     assert_null(find(&t, &k2));
     check_invariants(&t);
@@ -137,7 +137,7 @@ static void test_key_fields(void **st)
         fv[i] = mk(&t, &v[i]);
         flowtab_insert(&t, fv[i]);
     }
-    assert_int_equal(t.n, 9);
+    assert_int_equal(t.h.n, 9);
     assert_ptr_equal(find(&t, &base), fb);
     for (int i = 0; i < 8; i++)
         assert_ptr_equal(find(&t, &v[i]), fv[i]);
@@ -150,7 +150,7 @@ static void test_key_fields(void **st)
     assert_ptr_equal(find(&t, &base), fb);
     flowtab_remove(&t, fb);
     free(fb);
-    assert_int_equal(t.n, 0);
+    assert_int_equal(t.h.n, 0);
     flowtab_release(&t);
 }
 
@@ -173,13 +173,13 @@ static void test_collisions(void **st)
     for (int i = 0; i < N; i++)
         assert_ptr_equal(flowtab_find(&t, &k[i], 0x12345678u), f[i]);
     /* the same bucket, another hash: not found */
-    assert_null(flowtab_find(&t, &k[0], 0x12345678u + (uint32_t)t.nb));
+    assert_null(flowtab_find(&t, &k[0], 0x12345678u + (uint32_t)t.h.nb));
     check_invariants(&t);
     int order[N] = { 2, 5, 0, 4, 1, 3 };     /* middle, head (last inserted), tail... */
     for (int j = 0; j < N; j++) {
         int r = order[j];
         flowtab_remove(&t, f[r]);
-        assert_int_equal(t.n, (size_t)(N - j - 1));
+        assert_int_equal(t.h.n, (size_t)(N - j - 1));
         assert_null(flowtab_find(&t, &k[r], 0x12345678u));
         for (int i = 0; i < N; i++) {
             bool gone = false;
@@ -224,7 +224,7 @@ static void test_collisions_each_field(void **st)
     }
     flowtab_remove(&t, fb);
     free(fb);
-    assert_int_equal(t.n, 0);
+    assert_int_equal(t.h.n, 0);
     flowtab_release(&t);
 }
 
@@ -238,7 +238,7 @@ static void test_many_and_growth(void **st)
     enum { N = 100000 };
     struct flow **f = calloc(N, sizeof *f);
     assert_non_null(f);
-    size_t last_nb = t.nb;
+    size_t last_nb = t.h.nb;
     int grows = 0;
     for (uint32_t i = 0; i < N; i++) {
         struct flowkey k;
@@ -250,17 +250,17 @@ static void test_many_and_growth(void **st)
         assert_null(find(&t, &k));
         f[i] = mk(&t, &k);
         flowtab_insert(&t, f[i]);
-        assert_int_equal(t.n, i + 1);
-        assert_true(t.n <= t.nb);           /* load never above 1 */
-        if (t.nb != last_nb) {
-            assert_int_equal(t.nb, last_nb * 2);
-            last_nb = t.nb;
+        assert_int_equal(t.h.n, i + 1);
+        assert_true(t.h.n <= t.h.nb);           /* load never above 1 */
+        if (t.h.nb != last_nb) {
+            assert_int_equal(t.h.nb, last_nb * 2);
+            last_nb = t.h.nb;
             grows++;
         }
-        if (i == 1023) assert_int_equal(t.nb, 1024);
-        if (i == 1024) assert_int_equal(t.nb, 2048);    /* the 1025th grows */
+        if (i == 1023) assert_int_equal(t.h.nb, 1024);
+        if (i == 1024) assert_int_equal(t.h.nb, 2048);    /* the 1025th grows */
     }
-    assert_int_equal(t.nb, 131072);
+    assert_int_equal(t.h.nb, 131072);
     assert_int_equal(grows, 7);
     check_invariants(&t);
     for (uint32_t i = 0; i < N; i++)
@@ -268,9 +268,9 @@ static void test_many_and_growth(void **st)
 
     /* the hash spreads the keys: no chain is long */
     size_t longest = 0;
-    for (size_t b = 0; b < t.nb; b++) {
+    for (size_t b = 0; b < t.h.nb; b++) {
         size_t len = 0;
-        for (struct flow *x = t.b[b]; x; x = x->hnext) len++;
+        for (struct hnode *x = t.h.b[b]; x; x = x->next) len++;
         if (len > longest) longest = len;
     }
     assert_true(longest <= 16);
@@ -278,10 +278,10 @@ static void test_many_and_growth(void **st)
     /* remove every third one */
     for (uint32_t i = 0; i < N; i += 3) {
         flowtab_remove(&t, f[i]);
-        assert_null(f[i]->hnext);
+        assert_null(f[i]->hn.next);
     }
     size_t left = N - (N + 2) / 3;
-    assert_int_equal(t.n, left);
+    assert_int_equal(t.h.n, left);
     check_invariants(&t);
     for (uint32_t i = 0; i < N; i++) {
         if (i % 3 == 0) assert_null(find(&t, &f[i]->key));
@@ -290,7 +290,7 @@ static void test_many_and_growth(void **st)
     /* and the rest */
     for (uint32_t i = 0; i < N; i++)
         if (i % 3) flowtab_remove(&t, f[i]);
-    assert_int_equal(t.n, 0);
+    assert_int_equal(t.h.n, 0);
     check_invariants(&t);
     for (uint32_t i = 0; i < N; i++) free(f[i]);
     free(f);
@@ -316,7 +316,7 @@ static void test_ipv6_keys(void **st)
         f[i] = mk(&t, &k);
         flowtab_insert(&t, f[i]);
     }
-    assert_int_equal(t.nb, 4096);
+    assert_int_equal(t.h.nb, 4096);
     for (int i = 0; i < N; i++) {
         struct flowkey k = f[i]->key;
         assert_ptr_equal(find(&t, &k), f[i]);
@@ -328,7 +328,7 @@ static void test_ipv6_keys(void **st)
         flowtab_remove(&t, f[i]);
         free(f[i]);
     }
-    assert_int_equal(t.n, 0);
+    assert_int_equal(t.h.n, 0);
     flowtab_release(&t);
 }
 

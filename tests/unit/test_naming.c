@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "decode/tunnel.h"
 
 /* ---- helpers ---- */
@@ -34,7 +34,6 @@ static void flow4(struct flow *f)
     f->key.sport = 1234;
     f->key.dport = 80;
     f->first_us = 1000000000LL * 1000000 + 250000;
-    f->fs.fd = -1;
 }
 
 /* Render tmpl (no outdir) and compare with want. */

@@ -21,8 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "app/options.h"
+#include "util/version.h"
 #include "util/log.h"
 
 /* ---- harness: parse in a child ---- */
@@ -34,6 +35,14 @@ struct res {
     char *out, *err;           /* the child's stdout and stderr */
     char **paths;              /* o.inputs[i].path copies */
 };
+
+/* -V: 1.6.1's line, then this implementation and its version (util/version.h) */
+static const char *version_line(void)
+{
+    static char buf[256];
+    snprintf(buf, sizeof buf, "TCPFLOW 1.6.1 (%s %s)\n", tcpflow_impl_name, tcpflow_impl_version);
+    return buf;
+}
 
 static void put_str(FILE *f, const char *s)
 {
@@ -299,10 +308,10 @@ static void test_defaults(void **st)
     assert_int_equal(o->closed_linger_us, 300ull * 1000000);
     assert_int_equal(o->max_closed, 4096);
     assert_int_equal(o->max_flows, 0);
-    assert_false(o->scan_http);
-    assert_false(o->scan_md5);
-    assert_false(o->scan_netviz);
-    assert_true(o->scan_tcpdemux);
+    assert_false(options_scanner_on(o, "http"));
+    assert_false(options_scanner_on(o, "md5"));
+    assert_false(options_scanner_on(o, "netviz"));
+    assert_true(options_scanner_on(o, "tcpdemux"));
     assert_int_equal(o->argc, 1);
     assert_int_equal(o->nsettings, 0);
     assert_int_equal(R.log_level, 1);
@@ -503,7 +512,7 @@ static void test_misc_flags(void **st)
     assert_int_equal(R.r, OPT_RUN);
     assert_string_equal(R.err, "tcpflow: -AH has been deprecated. Just use -a\n");
     assert_string_equal(R.out, "");
-    assert_false(R.o.scan_md5);
+    assert_false(options_scanner_on(&R.o, "md5"));
     res_free(&R);
 
     /* -o: the last one wins */
@@ -531,7 +540,7 @@ static void test_long_options(void **st)
     res_free(&R);
     run(&R, "--version", NULL);
     assert_int_equal(R.r, OPT_EXIT_OK);
-    assert_string_equal(R.out, "TCPFLOW 1.6.1\n");
+    assert_string_equal(R.out, version_line());
     res_free(&R);
     run(&R, "--help", NULL);
     assert_int_equal(R.r, OPT_EXIT_OK);
@@ -641,40 +650,40 @@ static void test_scanners(void **st)
     struct res R;
     expect_run(&R, "-FM", NULL);
     assert_true(R.o.md5);
-    assert_false(R.o.scan_md5);
+    assert_false(options_scanner_on(&R.o, "md5"));
     assert_true(R.o.store_files);
     res_free(&R);
 
     expect_run(&R, "-e", "md5", NULL);
     assert_true(R.o.md5);
-    assert_true(R.o.scan_md5);
+    assert_true(options_scanner_on(&R.o, "md5"));
     res_free(&R);
 
     expect_run(&R, "-a", NULL);
     assert_true(R.o.md5);
-    assert_true(R.o.scan_md5 && R.o.scan_http && R.o.scan_netviz && R.o.scan_tcpdemux);
+    assert_true(options_scanner_on(&R.o, "md5") && options_scanner_on(&R.o, "http") && options_scanner_on(&R.o, "netviz") && options_scanner_on(&R.o, "tcpdemux"));
     assert_true(R.o.store_files);
     res_free(&R);
 
     expect_run(&R, "-e", "all", "-x", "netviz", "-e", "wifiviz", NULL);
-    assert_true(R.o.scan_md5 && R.o.scan_http && R.o.scan_tcpdemux);
-    assert_false(R.o.scan_netviz);
+    assert_true(options_scanner_on(&R.o, "md5") && options_scanner_on(&R.o, "http") && options_scanner_on(&R.o, "tcpdemux"));
+    assert_false(options_scanner_on(&R.o, "netviz"));
     res_free(&R);
 
     expect_run(&R, "-x", "tcpdemux", NULL);
-    assert_false(R.o.scan_tcpdemux);
+    assert_false(options_scanner_on(&R.o, "tcpdemux"));
     assert_false(R.o.store_files);
     res_free(&R);
 
     /* -E: everything off, tcpdemux included, then one on */
     expect_run(&R, "-E", "http", NULL);
-    assert_true(R.o.scan_http);
-    assert_false(R.o.scan_md5 || R.o.scan_netviz || R.o.scan_tcpdemux);
+    assert_true(options_scanner_on(&R.o, "http"));
+    assert_false(options_scanner_on(&R.o, "md5") || options_scanner_on(&R.o, "netviz") || options_scanner_on(&R.o, "tcpdemux"));
     assert_false(R.o.store_files);
     res_free(&R);
     expect_run(&R, "-a", "-E", "tcpdemux", NULL);
-    assert_true(R.o.scan_tcpdemux);
-    assert_false(R.o.scan_md5 || R.o.scan_netviz || R.o.scan_http);
+    assert_true(options_scanner_on(&R.o, "tcpdemux"));
+    assert_false(options_scanner_on(&R.o, "md5") || options_scanner_on(&R.o, "netviz") || options_scanner_on(&R.o, "http"));
     assert_true(R.o.store_files);
     assert_true(R.o.md5);                   /* -a's own md5 stays */
     res_free(&R);
@@ -851,13 +860,15 @@ static void test_version(void **st)
     struct res R;
     run(&R, "-V", NULL);
     assert_int_equal(R.r, OPT_EXIT_OK);
-    assert_string_equal(R.out, "TCPFLOW 1.6.1\n");
+    assert_string_equal(R.out, version_line());
+    assert_true(strncmp(R.out, "TCPFLOW 1.6.1 (tcpflow-c11 ", 27) == 0);
+    assert_true(strlen(tcpflow_impl_version) > 0);
     assert_string_equal(R.err, "");
     res_free(&R);
     /* at once: later options (even bad ones) are not looked at */
     run(&R, "-c", "-V", "-Q", "-b", "x", NULL);
     assert_int_equal(R.r, OPT_EXIT_OK);
-    assert_string_equal(R.out, "TCPFLOW 1.6.1\n");
+    assert_string_equal(R.out, version_line());
     assert_string_equal(R.err, "");
     res_free(&R);
 }
@@ -970,7 +981,8 @@ static void test_usage_errors(void **st)
     (void)st;
     usage_error("tcpflow: invalid option -- 'Q'\n", "-Q", NULL);
     usage_error("tcpflow: invalid option -- 'y'\n", "-c", "-y", NULL);
-    usage_error("tcpflow: invalid option -- 'j'\n", "-cj", NULL);
+    usage_error("tcpflow: invalid option -- 'k'\n", "-ck", NULL);
+    usage_error_naming("'j'", "-cj", NULL);      /* -j (ours: 1.6.1 has none) needs a number */
     usage_error("tcpflow: unrecognized option '--bogus'\n", "--bogus", NULL);
     usage_error("tcpflow: unrecognized option '--chrootx=y'\n", "--chrootx=y", NULL);
     /* a missing argument, or an argument to --version, is a usage error too

@@ -15,8 +15,9 @@
 
 #include <json-c/json.h>
 
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "output/sink_console.h"
+#include "flow/stream.h"
 
 /* ---- harness ---- */
 
@@ -27,6 +28,10 @@ struct h {
     FILE *out;
     struct sink_console *s;
     struct sink_console_config c;
+    /* what the tracker does before the console: -b, and the in-order view */
+    uint64_t max_bytes;
+    size_t max_held_flow, max_held_total;
+    struct stream *st;
 };
 
 static void h_default(struct h *h)
@@ -35,12 +40,24 @@ static void h_default(struct h *h)
     h->out = open_memstream(&h->buf, &h->len);
     assert_non_null(h->out);
     h->c.header = true;
-    h->c.max_bytes = UINT64_MAX;
+    h->max_bytes = UINT64_MAX;
     h->c.outdir = ".";
     h->c.tmpl = NAMING_DEFAULT_TEMPLATE;
-    h->c.max_held_flow = 1u << 20;
-    h->c.max_held_total = 64u << 20;
+    h->max_held_flow = 1u << 20;
+    h->max_held_total = 64u << 20;
     h->c.out = h->out;
+}
+
+static void st_data(void *arg, struct flow *f, uint64_t off, const uint8_t *p, size_t n, int64_t ts)
+{
+    struct h *h = arg;
+    sink_console_data(h->s, f, off, p, n, ts);
+}
+
+static void st_gap(void *arg, struct flow *f, uint64_t off, uint64_t len, int64_t ts)
+{
+    struct h *h = arg;
+    sink_console_gap(h->s, f, off, len, ts);
 }
 
 static void h_start(struct h *h)
@@ -48,10 +65,27 @@ static void h_start(struct h *h)
     char err[256] = "";
     h->s = sink_console_new(&h->c, err, sizeof err);
     assert_non_null(h->s);
+    struct stream_config sc = { h->max_held_flow, h->max_held_total };
+    h->st = stream_new(&sc, st_data, st_gap, h);
+}
+
+/* Bytes of f at off, as the tracker gives them: within -b, in order. */
+static void tr_data(struct h *h, struct flow *f, uint64_t off, const uint8_t *p, size_t n, int64_t ts)
+{
+    size_t k = off >= h->max_bytes ? 0 : n > h->max_bytes - off ? (size_t)(h->max_bytes - off) : n;
+    stream_data(h->st, f, off, p, k, ts);
+}
+
+/* f ends, as the tracker ends it. */
+static void tr_end(struct h *h, struct flow *f)
+{
+    stream_flow_end(h->st, f);
+    sink_console_flow_end(h->s, f);
 }
 
 static void h_done(struct h *h)
 {
+    stream_free(h->st);
     sink_console_free(h->s);
     fclose(h->out);
     free(h->buf);
@@ -107,7 +141,7 @@ static struct flow *client_flow(void)
 
 static void data(struct h *h, struct flow *f, uint64_t off, const char *s)
 {
-    sink_console_data(h->s, f, off, (const uint8_t *)s, strlen(s), 1000000000001000LL);
+    tr_data(h, f, off, (const uint8_t *)s, strlen(s), 1000000000001000LL);
 }
 
 /* ---- text modes ---- */
@@ -127,10 +161,11 @@ static void test_in_order_c(void **state)
     expect(&h, NAME_S ": HELLO\nWORLD\n\n");
     data(&h, c, 18, "x");
     expect(&h, NAME_C ": x\n");
-    sink_console_flow_end(h.s, c);
-    sink_console_flow_end(h.s, sv);
+    tr_end(&h, c);
+    tr_end(&h, sv);
     expect(&h, "");
-    assert_null(c->console);
+    assert_null(c->stream);
+    assert_null(c->slot[0]);
     h_done(&h);
     free(c);
     free(sv);
@@ -145,9 +180,9 @@ static void test_replacement_and_B(void **state)
     h.c.header = false;                 /* -C */
     h_start(&h);
     struct flow *f = client_flow();
-    sink_console_data(h.s, f, 0, raw, sizeof raw, 0);
+    tr_data(&h, f, 0, raw, sizeof raw, 0);
     expect(&h, "a.....~ \r\n.\n");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     h_done(&h);
 
     h_default(&h);
@@ -155,10 +190,10 @@ static void test_replacement_and_B(void **state)
     h.c.binary = true;                  /* -B */
     h.c.strip = true;                   /* -s does not undo -B */
     h_start(&h);
-    sink_console_data(h.s, f, 0, raw, sizeof raw, 0);
+    tr_data(&h, f, 0, raw, sizeof raw, 0);
     static const uint8_t exp[] = { 'a', '\t', 0, 0x7f, 0x80, 0xff, '~', ' ', '\r', '\n', 0x1b, '\n' };
     expect_n(&h, (const char *)exp, sizeof exp);
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     h_done(&h);
     free(f);
 }
@@ -174,7 +209,7 @@ static void test_nonl(void **state)
     data(&h, f, 0, "ab");
     data(&h, f, 2, "cd");
     expect(&h, NAME_C ": ab" NAME_C ": cd");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     h_done(&h);
     free(f);
 }
@@ -195,7 +230,7 @@ static void test_out_of_order_held(void **state)
     expect(&h, "AAA\n");
     data(&h, f, 3, "BBB");              /* fills the hole: B then the held C */
     expect(&h, "BBB\nCCC\n");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     expect(&h, "");                     /* nothing held, nothing printed twice */
     h_done(&h);
     free(f);
@@ -220,7 +255,7 @@ static void test_several_held_in_order(void **state)
     expect(&h, "y\n3\n");               /* 7..8 missing */
     data(&h, f, 7, "zz");
     expect(&h, "zz\n4\n");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     expect(&h, "");
     h_done(&h);
     free(f);
@@ -237,10 +272,11 @@ static void test_gap_at_flow_end(void **state)
     data(&h, f, 6, "CCC");
     data(&h, f, 20, "EE");
     expect(&h, NAME_C ": AAA\n");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     expect(&h, NAME_C ": [gap of 3 bytes]\n" NAME_C ": CCC\n"
                NAME_C ": [gap of 11 bytes]\n" NAME_C ": EE\n");
-    assert_null(f->console);
+    assert_null(f->stream);
+    assert_null(f->slot[0]);
     h_done(&h);
     free(f);
 }
@@ -255,7 +291,7 @@ static void test_gap_hex_and_color(void **state)
     h_start(&h);
     struct flow *f = client_flow();
     data(&h, f, 2, "A");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     expect(&h, "\033[0;34m" NAME_C ": \n[gap of 2 bytes]\n\033[0m\n"
                "\033[0;34m" NAME_C ": \n0000: 41 A\n\033[0m\n");
     h_done(&h);
@@ -268,7 +304,7 @@ static void test_cap_per_flow(void **state)
     struct h h;
     h_default(&h);
     h.c.header = false;
-    h.c.max_held_flow = 100;            /* one 10-byte record fits, two do not */
+    h.max_held_flow = 100;            /* one 10-byte record fits, two do not */
     h_start(&h);
     struct flow *f = client_flow();
     data(&h, f, 0, "AAA");
@@ -281,7 +317,7 @@ static void test_cap_per_flow(void **state)
     expect(&h, "late\n");
     data(&h, f, 50, "Z");               /* in order after the flush */
     expect(&h, "Z\n");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     expect(&h, "");
     h_done(&h);
     free(f);
@@ -292,7 +328,7 @@ static void test_cap_total(void **state)
     (void)state;
     struct h h;
     h_default(&h);
-    h.c.max_held_total = 150;           /* two 10-byte records fit, three do not */
+    h.max_held_total = 150;           /* two 10-byte records fit, three do not */
     h_start(&h);
     struct flow *a = client_flow();
     struct flow *b = mkflow4("10.0.0.2", 80, "10.0.0.1", 1234);
@@ -304,9 +340,9 @@ static void test_cap_total(void **state)
     expect(&h, NAME_C ": [gap of 5 bytes]\n" NAME_C ": aaaaaaaaaa\n");
     data(&h, b, 0, "01234");
     expect(&h, NAME_S ": 01234\n" NAME_S ": bbbbbbbbbb\n");
-    sink_console_flow_end(h.s, b);
+    tr_end(&h, b);
     expect(&h, NAME_S ": [gap of 5 bytes]\n" NAME_S ": cccccccccc\n");
-    sink_console_flow_end(h.s, a);
+    tr_end(&h, a);
     expect(&h, "");
     h_done(&h);
     free(a);
@@ -319,14 +355,14 @@ static void test_max_bytes(void **state)
     struct h h;
     h_default(&h);
     h.c.header = false;
-    h.c.max_bytes = 5;
+    h.max_bytes = 5;
     h_start(&h);
     struct flow *f = client_flow();
     data(&h, f, 0, "ABC");
     data(&h, f, 3, "DEFG");
     data(&h, f, 7, "HI");
     expect(&h, "ABC\nDE\n");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     expect(&h, "");
 
     struct flow *g = client_flow();
@@ -335,15 +371,15 @@ static void test_max_bytes(void **state)
     expect(&h, "");
     data(&h, g, 0, "abcd");
     expect(&h, "abcd\nX\n");
-    sink_console_flow_end(h.s, g);
+    tr_end(&h, g);
     expect(&h, "");
     h_done(&h);
 
     h_default(&h);
-    h.c.max_bytes = 0;
+    h.max_bytes = 0;
     h_start(&h);
     data(&h, f, 0, "nothing");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     expect(&h, "");
     h_done(&h);
     free(f);
@@ -362,12 +398,12 @@ static void test_prepend(void **state)
     expect(&h, "MIDDLE\n");
     data(&h, f, 10, "END");             /* hole 6..9 */
     expect(&h, "");
-    sink_console_prepend(h.s, f, 10);   /* origin moved back: MIDDLE now at 10, END at 20 */
+    stream_prepend(h.st, f, 10);   /* origin moved back: MIDDLE now at 10, END at 20 */
     data(&h, f, 0, "0123456789");
     expect(&h, "0123456789\n");
     data(&h, f, 16, "mi");              /* 16..17 of the hole */
     expect(&h, "mi\n");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     expect(&h, "[gap of 2 bytes]\nEND\n");
     h_done(&h);
     free(f);
@@ -383,18 +419,18 @@ static void test_closed_and_reopened(void **state)
     struct flow *f = client_flow();
     data(&h, f, 0, "AB");
     data(&h, f, 5, "F");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     expect(&h, "AB\n[gap of 3 bytes]\nF\n");
     f->state = FLOW_CLOSED;
     f->rs.hi = 6;
     data(&h, f, 2, "cde");              /* late retransmission into the closed flow */
     expect(&h, "cde\n");
-    sink_console_flow_end(h.s, f);      /* called again by the pipeline: nothing */
+    tr_end(&h, f);      /* called again by the pipeline: nothing */
     expect(&h, "");
     f->state = FLOW_OPEN;               /* reopened after a timeout */
     data(&h, f, 6, "g");                /* continues the stream: not held */
     expect(&h, "g\n");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     h_done(&h);
     free(f);
 }
@@ -429,11 +465,11 @@ static void hex_case(size_t n, const char *dump)
     struct flow *f = client_flow();
     uint8_t p[64];
     sized(p, n);
-    sink_console_data(h.s, f, 0, p, n, 0);
+    tr_data(&h, f, 0, p, n, 0);
     char exp[1024];
     snprintf(exp, sizeof exp, "%s\n", dump);
     expect(&h, exp);
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     h_done(&h);
     free(f);
 }
@@ -469,7 +505,7 @@ static void test_hex_header_offsets_per_record(void **state)
     data(&h, f, 0, "ab");
     data(&h, f, 2, "c");               /* offsets restart at 0000 in each record */
     expect(&h, NAME_C ": \n0000: 6162  ab\n" NAME_C ": \n0000: 63 c\n");
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     h_done(&h);
     free(f);
 }
@@ -493,9 +529,9 @@ static void test_colors(void **state)
     expect(&h, "\033[0;31m" NAME_S ": r\033[0m\n");
     data(&h, u, 0, "u");
     expect(&h, "\033[0;32m" NAME_C ": u\033[0m\n");
-    sink_console_flow_end(h.s, c);
-    sink_console_flow_end(h.s, sv);
-    sink_console_flow_end(h.s, u);
+    tr_end(&h, c);
+    tr_end(&h, sv);
+    tr_end(&h, u);
     h_done(&h);
 
     h_default(&h);
@@ -506,7 +542,7 @@ static void test_colors(void **state)
     data(&h, c, 0, "q");
     data(&h, c, 1, "w");
     expect(&h, "\033[0;34mq\033[0m\033[0;34mw\033[0m");
-    sink_console_flow_end(h.s, c);
+    tr_end(&h, c);
     h_done(&h);
     free(c);
     free(sv);
@@ -562,7 +598,7 @@ static void test_json(void **state)
     h_start(&h);
     struct flow *c = client_flow();
     static const char utf[] = "GET /caf\xc3\xa9 \"q\"\\/\x01\n";
-    sink_console_data(h.s, c, 0, (const uint8_t *)utf, sizeof utf - 1, 1000000000001000LL);
+    tr_data(&h, c, 0, (const uint8_t *)utf, sizeof utf - 1, 1000000000001000LL);
     fflush(h.out);
     assert_int_equal(h.buf[h.len - 1], '\n');
     assert_null(memchr(h.buf, '\033', h.len));
@@ -588,7 +624,7 @@ static void test_json(void **state)
     assert_non_null(strstr(h.buf, "\"ts\":1000000000.001000,"));
 
     static const uint8_t bin[] = { 0, 1, 2, 0xff, 'a', 0xc3 };  /* invalid UTF-8 */
-    sink_console_data(h.s, c, sizeof utf - 1, bin, sizeof bin, -1500000);
+    tr_data(&h, c, sizeof utf - 1, bin, sizeof bin, -1500000);
     o = next_json(&h);
     assert_int_equal(jint(o, "offset"), sizeof utf - 1);
     assert_int_equal(jint(o, "length"), 6);
@@ -599,8 +635,8 @@ static void test_json(void **state)
     assert_non_null(strstr(h.buf, "\"ts\":-1.500000,"));
 
     static const uint8_t nul[] = { 'a', 0, 'b' };              /* valid UTF-8 with a NUL */
-    sink_console_data(h.s, c, 100, nul, sizeof nul, 0);       /* held */
-    sink_console_flow_end(h.s, c);
+    tr_data(&h, c, 100, nul, sizeof nul, 0);       /* held */
+    tr_end(&h, c);
     o = next_json(&h);                                         /* gap record */
     assert_int_equal(jint(o, "offset"), sizeof utf - 1 + sizeof bin);
     assert_int_equal(jint(o, "gap"), 100 - (sizeof utf - 1 + sizeof bin));
@@ -650,7 +686,7 @@ static void test_json_ipv6_and_direction(void **state)
     o = next_json(&h);
     assert_string_equal(jstr(o, "direction"), "unknown");
     json_object_put(o);
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     h_done(&h);
     free(f);
 }
@@ -686,7 +722,7 @@ static void test_lock(void **state)
     assert_int_equal(sem_getvalue(sem, &v), 0);
     assert_int_equal(v, 1);
     sem_close(sem);
-    sink_console_flow_end(h.s, f);
+    tr_end(&h, f);
     h_done(&h);
     sem_unlink(name);
     free(f);

@@ -26,8 +26,9 @@
 
 #include <openssl/evp.h>
 
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "output/sink_file.h"
+#include "scan/scanner.h"
 
 /* ---- harness ---- */
 
@@ -39,6 +40,12 @@ struct h {
     struct counters ctr;
     struct sink_file_config cfg;
     struct sink_file *s;
+    /* -FM: the md5 scanner beside the sink, fed the same bytes */
+    bool digest;
+    struct scan_env env;
+    struct counters sctr;
+    void *md5;
+    struct flow_consumer mc;
 };
 
 static void h_init(struct h *h)
@@ -54,10 +61,23 @@ static void h_init(struct h *h)
     h->cfg.alert_fd = -1;
 }
 
+extern const struct scanner scan_md5;
+
 static void h_start(struct h *h)
 {
-    h->s = sink_file_new(&h->cfg, &h->ctr);
+    h->s = sink_file_new(&h->cfg);
     assert_non_null(h->s);
+    if (h->digest && !h->md5) {
+        h->env.outdir = h->dir;
+        h->env.ctr = &h->sctr;
+        char err[64];
+        h->md5 = scan_md5.create(&h->env, err, sizeof err);
+        assert_non_null(h->md5);
+        h->mc.ops = scan_md5.flow;
+        h->mc.self = h->md5;
+        h->mc.slot = 1;                     /* the sink has slot 0 */
+    }
+    h->env.max_bytes = h->cfg.max_bytes;
 }
 
 static int rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
@@ -73,6 +93,7 @@ static void rm_rf(const char *dir)
 
 static void h_done(struct h *h)
 {
+    if (h->md5) scan_md5.destroy(h->md5);
     sink_file_free(h->s);
     rm_rf(h->dir);
 }
@@ -96,22 +117,22 @@ static struct flow *mkflow(uint16_t sport)
     f->key.dport = 80;
     f->state = FLOW_OPEN;
     f->first_us = T0;
-    f->fs.fd = -1;
     return f;
 }
 
 static void fin(struct h *h, struct flow *f)
 {
     assert_int_equal(sink_file_close(h->s, f), 0);
-    sink_file_release(h->s, f);
-    assert_null(f->fs.path);
-    assert_int_equal(f->fs.fd, -1);
+    sink_file_release(h->s, f, NULL);
+    assert_null(sink_file_path(h->s, f));
+    assert_int_equal(sink_file_fd(h->s, f), -1);
     free(f);
 }
 
 static void wr(struct h *h, struct flow *f, uint64_t off, const void *p, size_t n)
 {
     assert_int_equal(sink_file_write(h->s, f, off, p, n, T0 + 1), 0);
+    if (h->md5) h->mc.ops->data(&h->mc, f, off, p, n, T0 + 1);
 }
 
 static void ws(struct h *h, struct flow *f, uint64_t off, const char *s)
@@ -204,21 +225,21 @@ static void test_in_order(void **st)
     ws(&h, f, 0, "hello ");
     /* the file exists from the first byte (the name is taken then) */
     assert_true(exists(&h, NAME));
-    assert_string_equal(f->fs.path, path_of(&h, NAME));
-    assert_int_equal(f->fs.counter, 0);
+    assert_string_equal(sink_file_path(h.s, f), path_of(&h, NAME));
+    assert_int_equal(sink_file_counter(h.s, f), 0);
     ws(&h, f, 6, "world");
     ws(&h, f, 11, "");                /* nothing */
     ws(&h, f, 11, "!");
     assert_int_equal(sink_file_close(h.s, f), 0);
     file_str(&h, NAME, "hello world!");
-    assert_int_equal(f->fs.stored, 12);
+    assert_int_equal(sink_file_stored(h.s, f), 12);
     assert_int_equal(sink_file_open_fds(h.s), 0);
     assert_int_equal(sink_file_failures(h.s), 0);
     assert_null(sink_file_error(h.s));
-    sink_file_release(h.s, f);
+    sink_file_release(h.s, f, NULL);
     free(f);
     assert_string_equal(listing(h.dir), NAME " ");
-    assert_int_equal(h.ctr.n[C_OUT_WRITE_ERRORS], 0);
+    assert_int_equal(sink_file_counters(h.s)->n[C_OUT_WRITE_ERRORS], 0);
     h_done(&h);
 }
 
@@ -325,10 +346,10 @@ static void test_max_bytes(void **st)
     struct flow *f = mkflow(1234);
     ws(&h, f, 0, "hel");
     ws(&h, f, 3, "lo world");             /* 2 kept, 6 over */
-    assert_int_equal(h.ctr.n[C_TCP_BYTES_OVER_B], 6);
+    assert_int_equal(sink_file_counters(h.s)->n[C_TCP_BYTES_OVER_B], 6);
     ws(&h, f, 5, "more");                 /* all over */
     ws(&h, f, 100, "far");
-    assert_int_equal(h.ctr.n[C_TCP_BYTES_OVER_B], 13);
+    assert_int_equal(sink_file_counters(h.s)->n[C_TCP_BYTES_OVER_B], 13);
     ws(&h, f, 1, "EL");                   /* a rewrite inside the limit */
     fin(&h, f);
     file_str(&h, NAME, "hELlo");
@@ -338,7 +359,7 @@ static void test_max_bytes(void **st)
     ws(&h, f, 3, "abcdef");
     fin(&h, f);
     file_is(&h, "010.000.000.001.00002-010.000.000.002.00080", "\0\0\0ab", 5);
-    assert_int_equal(h.ctr.n[C_TCP_BYTES_OVER_B], 17);
+    assert_int_equal(sink_file_counters(h.s)->n[C_TCP_BYTES_OVER_B], 17);
 
     /* a large write straddling the limit */
     f = mkflow(3);
@@ -360,7 +381,7 @@ static void test_max_bytes_zero(void **st)
     struct flow *f = mkflow(1234);
     ws(&h, f, 0, "hello");
     ws(&h, f, 5, "world");
-    assert_int_equal(h.ctr.n[C_TCP_BYTES_OVER_B], 10);
+    assert_int_equal(sink_file_counters(h.s)->n[C_TCP_BYTES_OVER_B], 10);
     fin(&h, f);
     /* -b 0 still creates the (empty) file */
     file_str(&h, NAME, "");
@@ -389,10 +410,10 @@ static void test_counter_collision(void **st)
     ws(&h, f[2], 3, "-more");
     ws(&h, f[3], 0, "three");
     ws(&h, f[1], 0, "one");
-    assert_int_equal(f[2]->fs.counter, 0);
-    assert_int_equal(f[0]->fs.counter, 1);
-    assert_int_equal(f[3]->fs.counter, 2);
-    assert_int_equal(f[1]->fs.counter, 3);
+    assert_int_equal(sink_file_counter(h.s, f[2]), 0);
+    assert_int_equal(sink_file_counter(h.s, f[0]), 1);
+    assert_int_equal(sink_file_counter(h.s, f[3]), 2);
+    assert_int_equal(sink_file_counter(h.s, f[1]), 3);
     for (int i = 0; i < 4; i++) fin(&h, f[i]);
     file_str(&h, NAME, "two-more");
     file_str(&h, NAME "c1", "zero");
@@ -480,7 +501,7 @@ static void test_never_overwrites(void **st)
     h_start(&h);
     struct flow *f = mkflow(1234);
     ws(&h, f, 0, "NEW");
-    assert_int_equal(f->fs.counter, 6);
+    assert_int_equal(sink_file_counter(h.s, f), 6);
     fin(&h, f);
     file_str(&h, NAME "c6", "NEW");
     file_str(&h, NAME, "OLD");
@@ -529,12 +550,12 @@ static void test_late_data_after_close(void **st)
     struct flow *f = mkflow(1234);
     ws(&h, f, 0, "abc");
     assert_int_equal(sink_file_close(h.s, f), 0);
-    assert_int_equal(f->fs.fd, -1);
-    assert_non_null(f->fs.path);
+    assert_int_equal(sink_file_fd(h.s, f), -1);
+    assert_non_null(sink_file_path(h.s, f));
     ws(&h, f, 3, "def");
     ws(&h, f, 1, "B");
     assert_int_equal(sink_file_close(h.s, f), 0);
-    sink_file_release(h.s, f);
+    sink_file_release(h.s, f, NULL);
     free(f);
     file_str(&h, NAME, "aBcdef");
     assert_false(exists(&h, NAME "c1"));
@@ -584,10 +605,10 @@ static void test_symlinked_directory_not_followed(void **st)
     struct flow *f = mkflow(1234);
     assert_int_equal(sink_file_write(h.s, f, 0, (const uint8_t *)"data", 4, T0), 0);
     assert_int_equal(sink_file_write(h.s, f, 4, (const uint8_t *)"more", 4, T0), 0);
-    assert_true(f->fs.failed);
+    assert_true(sink_file_failed(h.s, f));
     assert_int_equal(sink_file_failures(h.s), 1);
     assert_null(sink_file_error(h.s));                   /* not fatal */
-    assert_true(h.ctr.n[C_OUT_WRITE_ERRORS] >= 2);
+    assert_true(sink_file_counters(h.s)->n[C_OUT_WRITE_ERRORS] >= 2);
     assert_string_equal(listing(outside), "");
     /* another flow, another directory: fine */
     struct flow *g = mkflow(1234);
@@ -613,13 +634,13 @@ static void test_name_too_long(void **st)
     h_start(&h);
     struct flow *f = mkflow(1234), *g = mkflow(1234);
     assert_int_equal(sink_file_write(h.s, f, 0, (const uint8_t *)"abc", 3, T0), 0);
-    assert_true(f->fs.failed);
-    assert_null(f->fs.path);
+    assert_true(sink_file_failed(h.s, f));
+    assert_null(sink_file_path(h.s, f));
     assert_int_equal(sink_file_failures(h.s), 1);
     assert_null(sink_file_error(h.s));
     assert_int_equal(sink_file_write(h.s, f, 3, (const uint8_t *)"def", 3, T0), 0);
     assert_int_equal(sink_file_failures(h.s), 1);        /* reported once per flow */
-    assert_int_equal(h.ctr.n[C_OUT_WRITE_ERRORS], 2);
+    assert_int_equal(sink_file_counters(h.s)->n[C_OUT_WRITE_ERRORS], 2);
     assert_int_equal(sink_file_write(h.s, g, 0, (const uint8_t *)"x", 1, T0), 0);
     assert_int_equal(sink_file_failures(h.s), 2);
     fin(&h, f);
@@ -643,8 +664,8 @@ static void test_outdir_dot(void **st)
     struct flow *f = mkflow(1234), *g = mkflow(1234);
     ws(&h, f, 0, "f");
     ws(&h, g, 0, "g");
-    assert_string_equal(f->fs.path, "sub/01234");
-    assert_string_equal(g->fs.path, "sub/01234c1");
+    assert_string_equal(sink_file_path(h.s, f), "sub/01234");
+    assert_string_equal(sink_file_path(h.s, g), "sub/01234c1");
     fin(&h, f);
     fin(&h, g);
     sink_file_free(h.s);
@@ -683,7 +704,7 @@ static void test_file_times(void **st)
     b->first_us = T0 + 3000000;
     ws(&h, a, 0, "a");
     ws(&h, b, 0, "b");                    /* takes a's descriptor */
-    assert_int_equal(a->fs.fd, -1);
+    assert_int_equal(sink_file_fd(h.s, a), -1);
     fin(&h, a);
     fin(&h, b);
     assert_int_equal(stat(path_of(&h, "010.000.000.001.00001-010.000.000.002.00080"), &sb), 0);
@@ -739,13 +760,13 @@ static void interleave(struct h *h, int nflows, uint32_t seed, int check_fds)
         char name[128];
         snprintf(name, sizeof name, "010.000.000.001.%05d-010.000.000.002.00080", 100 + i);
         file_is(h, name, s[i].data, s[i].len);
-        sink_file_release(h->s, s[i].f);
+        sink_file_release(h->s, s[i].f, NULL);
         free(s[i].f);
         free(s[i].data);
     }
     free(s);
     assert_int_equal(sink_file_failures(h->s), 0);
-    assert_int_equal(h->ctr.n[C_OUT_WRITE_ERRORS], 0);
+    assert_int_equal(sink_file_counters(h->s)->n[C_OUT_WRITE_ERRORS], 0);
 }
 
 static void test_max_fds_one(void **st)
@@ -758,7 +779,7 @@ static void test_max_fds_one(void **st)
     interleave(&h, 12, 1, 1);
     assert_int_equal(sink_file_max_open(h.s), 1);
     assert_int_equal(sink_file_open_fds(h.s), 0);
-    assert_true(h.ctr.n[C_OUT_FD_EVICT] > 12);
+    assert_true(sink_file_counters(h.s)->n[C_OUT_FD_EVICT] > 12);
     h_done(&h);
 }
 
@@ -784,7 +805,7 @@ static void test_max_fds_three_small_memcap(void **st)
     h_start(&h);
     interleave(&h, 10, 3, 3);
     assert_true(sink_file_max_open(h.s) >= 1 && sink_file_max_open(h.s) <= 3);
-    assert_true(h.ctr.n[C_OUT_FD_EVICT] > 10);
+    assert_true(sink_file_counters(h.s)->n[C_OUT_FD_EVICT] > 10);
     h_done(&h);
 }
 
@@ -798,7 +819,7 @@ static void test_memcap_only(void **st)
     interleave(&h, 8, 4, 0);
     /* evicting a buffer also gives its descriptor back */
     assert_true(sink_file_max_open(h.s) <= 8);
-    assert_true(h.ctr.n[C_OUT_FD_EVICT] > 0);
+    assert_true(sink_file_counters(h.s)->n[C_OUT_FD_EVICT] > 0);
     h_done(&h);
 }
 
@@ -814,7 +835,6 @@ static void test_free_flushes(void **st)
     sink_file_free(h.s);
     h.s = NULL;
     file_str(&h, NAME, "pending");
-    free(f->fs.path);
     free(f);
     h_done(&h);
 }
@@ -1039,7 +1059,32 @@ static void test_findx_max_fds_one(void **st)
     for (int i = 0; i < 3; i++) free(want[i]);
 }
 
-/* ---- -FM digests ---- */
+/* ---- -FM digests (the md5 scanner: scan/md5.c) ---- */
+
+/* What the tracker does when f is released: the file is finished, its
+ * record goes through the md5 scanner.  true: digests claimed. */
+static bool digest(struct h *h, struct flow *f, uint8_t md5[16], uint8_t sha[32])
+{
+    assert_int_equal(sink_file_close(h->s, f), 0);
+    struct flow_summary rec;
+    memset(&rec, 0, sizeof rec);
+    const char *p = sink_file_path(h->s, f);
+    rec.filename = p ? strdup(p) : NULL;
+    rec.stored = sink_file_stored(h->s, f);
+    rec.file_failed = sink_file_failed(h->s, f);
+    h->mc.ops->release(&h->mc, f, &rec);
+    memcpy(md5, rec.md5, 16);
+    memcpy(sha, rec.sha256, 32);
+    flowsum_release(&rec);
+    return rec.has_md5;
+}
+
+/* A prepend, as the tracker tells it to both. */
+static void pre(struct h *h, struct flow *f, uint64_t n)
+{
+    assert_int_equal(sink_file_prepend(h->s, f, n), 0);
+    if (h->md5) h->mc.ops->prepend(&h->mc, f, n);
+}
 
 static void expect_digest(const uint8_t *data, size_t n, const uint8_t md5[16], const uint8_t sha[32])
 {
@@ -1058,7 +1103,7 @@ static void test_digest_in_order(void **st)
     (void)st;
     struct h h;
     h_init(&h);
-    h.cfg.digest = true;
+    h.digest = true;
     h_start(&h);
     enum { N = 700000 };
     uint8_t *d = malloc(N);
@@ -1075,19 +1120,19 @@ static void test_digest_in_order(void **st)
     }
     assert_int_equal(sink_file_close(h.s, f), 0);
     uint8_t md5[16], sha[32];
-    assert_true(sink_file_digest(h.s, f, md5, sha));
+    assert_true(digest(&h, f, md5, sha));
     expect_digest(d, N, md5, sha);
-    assert_int_equal(h.ctr.n[C_OUT_HASH_REREAD], 0);
+    assert_int_equal(h.sctr.n[C_OUT_HASH_REREAD], 0);
     /* the state is consumed */
-    assert_false(sink_file_digest(h.s, f, md5, sha));
-    sink_file_release(h.s, f);
+    assert_null(f->slot[1]);
+    sink_file_release(h.s, f, NULL);
     free(f);
     file_is(&h, NAME, d, N);
 
     /* a tiny one, and one still buffered when the digest is asked for */
     f = mkflow(2);
     ws(&h, f, 0, "abc");
-    assert_true(sink_file_digest(h.s, f, md5, sha));
+    assert_true(digest(&h, f, md5, sha));
     expect_digest((const uint8_t *)"abc", 3, md5, sha);
     fin(&h, f);
     file_str(&h, "010.000.000.001.00002-010.000.000.002.00080", "abc");
@@ -1095,14 +1140,19 @@ static void test_digest_in_order(void **st)
     h_done(&h);
 }
 
-/* Close f; its digest must be refused (read back instead), the n-th time. */
+/* Close f; its in-order digest must be refused, the file read back instead
+ * (the n-th time), and the digests be the file's. */
 static void close_expect_reread(struct h *h, struct flow *f, uint64_t n)
 {
     uint8_t md5[16], sha[32];
     assert_int_equal(sink_file_close(h->s, f), 0);
-    assert_false(sink_file_digest(h->s, f, md5, sha));
-    assert_int_equal(h->ctr.n[C_OUT_HASH_REREAD], n);
-    sink_file_release(h->s, f);
+    size_t len;
+    uint8_t *bytes = slurp(sink_file_path(h->s, f), &len);
+    assert_true(digest(h, f, md5, sha));
+    expect_digest(bytes, len, md5, sha);
+    free(bytes);
+    assert_int_equal(h->sctr.n[C_OUT_HASH_REREAD], n);
+    sink_file_release(h->s, f, NULL);
     free(f);
 }
 
@@ -1111,7 +1161,7 @@ static void test_digest_out_of_order(void **st)
     (void)st;
     struct h h;
     h_init(&h);
-    h.cfg.digest = true;
+    h.digest = true;
     h_start(&h);
     /* reordered */
     struct flow *f = mkflow(1);
@@ -1136,7 +1186,7 @@ static void test_digest_out_of_order(void **st)
     /* moved by a prepend */
     f = mkflow(5);
     ws(&h, f, 0, "world");
-    assert_int_equal(sink_file_prepend(h.s, f, 6), 0);
+    pre(&h, f, 6);
     ws(&h, f, 0, "hello ");
     close_expect_reread(&h, f, 5);
     h_done(&h);
@@ -1147,7 +1197,7 @@ static void test_digest_max_bytes(void **st)
     (void)st;
     struct h h;
     h_init(&h);
-    h.cfg.digest = true;
+    h.digest = true;
     h.cfg.max_bytes = 10;
     h_start(&h);
     struct flow *f = mkflow(1234);
@@ -1156,9 +1206,9 @@ static void test_digest_max_bytes(void **st)
         wr(&h, f, off, all + off, off + 4 <= 26 ? 4 : 26 - off);
     assert_int_equal(sink_file_close(h.s, f), 0);
     uint8_t md5[16], sha[32];
-    assert_true(sink_file_digest(h.s, f, md5, sha));
+    assert_true(digest(&h, f, md5, sha));
     expect_digest((const uint8_t *)all, 10, md5, sha);     /* the stored bytes */
-    sink_file_release(h.s, f);
+    sink_file_release(h.s, f, NULL);
     free(f);
     file_str(&h, NAME, "0123456789");
 
@@ -1173,9 +1223,9 @@ static void test_digest_max_bytes(void **st)
     wr(&h, f, 0, d, 100);
     wr(&h, f, 100, d + 100, 399900);
     assert_int_equal(sink_file_close(h.s, f), 0);
-    assert_true(sink_file_digest(h.s, f, md5, sha));
+    assert_true(digest(&h, f, md5, sha));
     expect_digest(d, 150000, md5, sha);
-    sink_file_release(h.s, f);
+    sink_file_release(h.s, f, NULL);
     free(f);
     file_is(&h, "010.000.000.001.00002-010.000.000.002.00080", d, 150000);
     free(d);
@@ -1188,7 +1238,7 @@ static void test_digest_max_fds_one(void **st)
     (void)st;
     struct h h;
     h_init(&h);
-    h.cfg.digest = true;
+    h.digest = true;
     h.cfg.max_fds = 1;
     h.cfg.max_buffered = 5000;
     h_start(&h);
@@ -1204,20 +1254,20 @@ static void test_digest_max_fds_one(void **st)
     for (size_t off = 0; off < N; off += 1000)
         for (int i = 0; i < NF; i++)
             wr(&h, f[i], off, d[i] + off, 1000);
-    assert_true(h.ctr.n[C_OUT_FD_EVICT] > 0);
+    assert_true(sink_file_counters(h.s)->n[C_OUT_FD_EVICT] > 0);
     for (int i = 0; i < NF; i++) {
         uint8_t md5[16], sha[32];
         assert_int_equal(sink_file_close(h.s, f[i]), 0);
-        assert_true(sink_file_digest(h.s, f[i], md5, sha));
+        assert_true(digest(&h, f[i], md5, sha));
         expect_digest(d[i], N, md5, sha);
-        sink_file_release(h.s, f[i]);
+        sink_file_release(h.s, f[i], NULL);
         free(f[i]);
         char name[128];
         snprintf(name, sizeof name, "010.000.000.001.%05d-010.000.000.002.00080", 1 + i);
         file_is(&h, name, d[i], N);
         free(d[i]);
     }
-    assert_int_equal(h.ctr.n[C_OUT_HASH_REREAD], 0);
+    assert_int_equal(h.sctr.n[C_OUT_HASH_REREAD], 0);
     h_done(&h);
 }
 
@@ -1226,16 +1276,16 @@ static void test_digest_off(void **st)
     (void)st;
     struct h h;
     h_init(&h);
-    h_start(&h);                           /* digest = false */
+    h_start(&h);                           /* digest = false: no md5 scanner */
     struct flow *f = mkflow(1234);
     ws(&h, f, 0, "abc");
     assert_int_equal(sink_file_close(h.s, f), 0);
     uint8_t md5[16], sha[32];
-    assert_false(sink_file_digest(h.s, f, md5, sha));
-    assert_int_equal(h.ctr.n[C_OUT_HASH_REREAD], 0);      /* nothing to read back either */
+    assert_null(h.md5);
+    assert_int_equal(h.sctr.n[C_OUT_HASH_REREAD], 0);      /* nothing to read back either */
     fin(&h, f);
     /* a failed file: no digest */
-    h.cfg.digest = true;
+    h.digest = true;
     char tmpl[400];
     memset(tmpl, 'n', 300);
     strcpy(tmpl + 300, "%a%C%c");
@@ -1244,8 +1294,8 @@ static void test_digest_off(void **st)
     h_start(&h);
     f = mkflow(1234);
     assert_int_equal(sink_file_write(h.s, f, 0, (const uint8_t *)"abc", 3, T0), 0);
-    assert_true(f->fs.failed);
-    assert_false(sink_file_digest(h.s, f, md5, sha));
+    assert_true(sink_file_failed(h.s, f));
+    assert_false(digest(&h, f, md5, sha));
     fin(&h, f);
     h_done(&h);
 }

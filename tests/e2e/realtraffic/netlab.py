@@ -48,12 +48,21 @@ directions cross after the impairments of the router they came from:
                   so the two tunnels carry the same inner 4-tuples at once.  The
                   plan's connections then name their tunnel ("name_suffix": the
                   -T %U%u text) and tcpflow must run with -T '%A.%a-%B.%b%U%u'.
+  --beside CMD    a program run in router a's namespace beside tcpdump, on the
+                  same port (its words split as a shell would; {iface} is
+                  replaced by l0, {out} by DIR): started once tcpdump listens,
+                  ready when its stderr shows --beside-ready (default
+                  "listening on"), stopped by SIGINT once the traffic is over;
+                  its stdout and stderr go to DIR/beside.out and beside.err,
+                  its exit status and run time to DIR/beside.json.  What it
+                  does is for the caller to judge: it never fails the capture.
 No tc netem is needed (these machines have none).  Offloads (TSO/GSO/GRO,
 checksum) are off on every veth, so the capture holds wire-sized packets;
 tcpdump must report 0 packets dropped by the kernel.
 
 capture writes to DIR: capture.pcap, plan.json (what was sent; check.py's
-input), client.json, server.json (the peers' logs), tcpdump.txt,
+input), client.json, server.json (the peers' logs), tcpdump.txt (its
+statistics), beside.* (with --beside),
 impairments.txt (nft counters, htb statistics), nft-a.conf, nft-b.conf.
 plan.json = {"seed", "options", "capture_stats", "conns": [{"family",
 "client", "cport", "server", "sport", "c2s": {"seed","len","sha256"},
@@ -430,6 +439,27 @@ def start_tcpdump(ns, out):
     raise RuntimeError("tcpdump did not start: " + errf.read().strip())
 
 
+def start_beside(ns, o):
+    """--beside: the program under test, on l0 of namespace ns; returns (Popen, stderr file)."""
+    import shlex
+    argv = [w.replace("{iface}", "l0").replace("{out}", o.out) for w in shlex.split(o.beside)]
+    outf = open(os.path.join(o.out, "beside.out"), "wb")
+    errf = open(os.path.join(o.out, "beside.err"), "w+")
+    p = subprocess.Popen(["ip", "netns", "exec", ns] + argv, stdout=outf, stderr=errf)
+    outf.close()
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 10:
+        errf.seek(0)
+        if o.beside_ready in errf.read():
+            return p, errf
+        if p.poll() is not None:
+            break
+        time.sleep(0.05)
+    errf.seek(0)
+    stop(p, signal.SIGKILL)
+    raise RuntimeError("--beside did not start (no %r on stderr): %s" % (o.beside_ready, errf.read().strip()))
+
+
 def stop(p, sig=signal.SIGTERM, wait=5):
     if p is None or p.poll() is not None:
         return
@@ -498,10 +528,13 @@ def capture(o):
     tag = o.tag or "rt%d" % os.getpid()
     seed = o.seed or os.urandom(6).hex()
     procs = []
-    td = None
+    td = bs = None
     try:
         n = build(tag, o)
         td, tdout = start_tcpdump(n["a"], o.out)
+        if o.beside:
+            bs, bserr = start_beside(n["a"], o)
+            bs_t0 = time.monotonic()
         per = split_conns(o.conns, o.families)
         common = ["--seed", seed, "--max-size", str(o.max_size), "--zero-pct", str(o.zero_pct),
                   "--timeout", str(o.timeout), "--gate-timeout", str(min(o.timeout / 2, 20))]
@@ -543,6 +576,14 @@ def capture(o):
             raise Infra("the peers did not finish in time")
         secs = time.monotonic() - t0
         time.sleep(1.0)  # let the last FIN/ACKs reach the capture
+        if bs is not None:
+            # SIGINT is a live capture's normal stop: it may take a while to
+            # write out what it holds, so it gets --beside-wait seconds
+            bs_live = bs.poll() is None
+            stop(bs, signal.SIGINT, o.beside_wait)
+            with open(os.path.join(o.out, "beside.json"), "w") as f:
+                json.dump({"rc": bs.returncode, "alive_at_end": bs_live,
+                           "seconds": round(time.monotonic() - bs_t0, 1)}, f)
         stop(td, signal.SIGINT)
         tdout.seek(0)
         tdtext = tdout.read()
@@ -582,6 +623,10 @@ def capture(o):
                 f.write("### router %s\n%s\n" % (k, v))
         st = pcap_stats(os.path.join(o.out, "capture.pcap"))
         st["seconds"] = round(secs, 1)
+        st["payload_bytes"] = sum(c["c2s"]["len"] + c["s2c"]["len"] for c in conns)
+        # the rate the lab reached: payload, and frames as captured on l0
+        st["payload_mbit_s"] = round(st["payload_bytes"] * 8 / 1e6 / max(secs, 0.001), 1)
+        st["packets_s"] = int(st["packets"] / max(secs, 0.001))
         st["dropped_by_impairment"] = sum(int(x) for x in re.findall(r"counter packets (\d+) bytes \d+ drop",
                                                                      "".join(counters.values())))
         st["duplicated_by_impairment"] = sum(int(x) for x in re.findall(r"counter packets (\d+) bytes \d+ dup",
@@ -607,6 +652,7 @@ def capture(o):
     finally:
         for p in reversed(procs):
             stop(p)
+        stop(bs, signal.SIGKILL)
         stop(td, signal.SIGINT)
         if not o.keep_ns:
             teardown(tag)
@@ -636,6 +682,9 @@ def main():
     c.add_argument("--timeout", type=float, default=60.0, help="seconds the peers may take")
     c.add_argument("--tag", default=None, help="namespace name prefix (default rt<pid>)")
     c.add_argument("--keep-ns", action="store_true", help="leave the namespaces (debugging)")
+    c.add_argument("--beside", default=None, help="a program run on a:l0 beside tcpdump ({iface}, {out})")
+    c.add_argument("--beside-ready", default="listening on", help="text on its stderr once it captures")
+    c.add_argument("--beside-wait", type=float, default=120.0, help="seconds it may take to stop after SIGINT")
     k = sub.add_parser("check")
     k.add_argument("--plan", required=True)
     k.add_argument("--outdir", required=True)

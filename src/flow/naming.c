@@ -1,5 +1,5 @@
 /* naming.c - see naming.h */
-#include "output/naming.h"
+#include "flow/naming.h"
 #include "decode/tunnel.h"
 #include "util/xalloc.h"
 #include <arpa/inet.h>

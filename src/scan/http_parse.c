@@ -1,0 +1,938 @@
+/* http_parse.c - the incremental two-direction HTTP/1.x parser.  See
+ * http_parse.h and docs/internals/http.md. */
+#include "scan/http_parse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan/http.h"
+#include "scan/http_codec.h"
+#include "scan/http_head.h"
+#include "util/xalloc.h"
+
+enum st {
+    S_IDLE,         /* between messages: CR/LF skipped */
+    S_HEAD,         /* a header block: in buf */
+    S_HELD,         /* a response header waiting for its request; or requests waiting (paused) */
+    S_LEN,          /* body of known length: remain */
+    S_CSIZE,        /* a chunk-size line: in buf */
+    S_CDATA,        /* chunk data: remain */
+    S_CEND,         /* the CRLF after chunk data: remain bytes (compat: 2, unchecked) */
+    S_TRAILER,      /* trailer lines: in buf */
+    S_EOF,          /* body to the end of the stream */
+    S_RESYNC,       /* looking for a start line */
+    S_TUNNEL,       /* not HTTP any more */
+    S_STOP,         /* compat: gave up */
+    S_ENDED,
+};
+
+struct req {
+    char *method, *uri, *host;
+    unsigned index;
+    bool head, connect, upgrade;
+};
+
+struct dir {
+    struct http_conn *c;
+    int id;
+    enum st st;
+    uint64_t off;                        /* stream offset of the next byte */
+    uint8_t *buf;                        /* header block / line */
+    size_t len, cap;
+    size_t ls;                           /* where the current line starts in buf */
+    uint64_t msg_off;
+    bool line_start;                     /* S_RESYNC: at the start of a line */
+    bool cr;                             /* compat S_CSIZE: the CR was seen */
+    /* the message in progress */
+    bool in_msg, cut, tunnel_after;
+    struct http_head h;
+    struct http_msg m;
+    struct http_msg_end e;
+    char *strs;
+    struct req *req;                     /* a response's request */
+    struct http_codec *codec;
+    uint64_t remain;
+    /* waiting */
+    bool paused;                         /* bytes go to held */
+    uint8_t *held;
+    size_t nheld, heldcap;
+    unsigned wait_for;                   /* requests paused until the response to this request */
+    unsigned count;
+};
+
+struct http_conn {
+    struct http_conn_config cfg;
+    struct http_conn_cb cb;
+    void *arg;
+    struct dir d[2];
+    struct req *q[HTTP_CONN_PENDING];    /* requests waiting for their response */
+    unsigned qh, qn;
+    struct http_conn_stats st;
+    bool busy;                           /* inside a call: pump() only at the top */
+};
+
+static void dir_feed(struct dir *d, const uint8_t *p, size_t n);
+
+/* ---- small helpers ---- */
+
+static uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
+static bool is_sp(uint8_t c) { return c == ' ' || c == '\t'; }
+
+static void buf_add(struct dir *d, const uint8_t *p, size_t n)
+{
+    if (d->len + n > d->cap) {
+        size_t cap = d->cap ? d->cap : 512;
+        while (cap < d->len + n)
+            cap *= 2;
+        d->buf = xreallocarray(d->buf, cap, 1);
+        d->cap = cap;
+    }
+    memcpy(d->buf + d->len, p, n);
+    d->len += n;
+}
+
+static void buf_reset(struct dir *d)
+{
+    d->len = 0;
+    d->ls = 0;
+    if (d->cap > 64 * 1024) {            /* a big header once: do not keep its buffer */
+        free(d->buf);
+        d->buf = NULL;
+        d->cap = 0;
+    }
+}
+
+static char *dupn(const uint8_t *p, size_t n)
+{
+    const uint8_t *z = memchr(p, 0, n);
+    if (z)
+        n = (size_t)(z - p);
+    char *s = xmalloc(n + 1);
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+static void req_free(struct req *r)
+{
+    if (!r)
+        return;
+    free(r->method);
+    free(r->uri);
+    free(r->host);
+    free(r);
+}
+
+static bool compat(const struct dir *d) { return d->c->cfg.compat161; }
+
+/* ---- the request queue ---- */
+
+static void q_push(struct http_conn *c, struct req *r)
+{
+    if (c->qn == HTTP_CONN_PENDING) {
+        req_free(r);                     /* too many: that response will be unpaired */
+        return;
+    }
+    c->q[(c->qh + c->qn) % HTTP_CONN_PENDING] = r;
+    c->qn++;
+}
+
+static struct req *q_pop(struct http_conn *c)
+{
+    if (!c->qn)
+        return NULL;
+    struct req *r = c->q[c->qh];
+    c->qh = (c->qh + 1) % HTTP_CONN_PENDING;
+    c->qn--;
+    return r;
+}
+
+static void q_clear(struct http_conn *c)
+{
+    while (c->qn)
+        req_free(q_pop(c));
+}
+
+/* ---- message life ---- */
+
+static void codec_out(void *arg, const uint8_t *p, size_t n)
+{
+    struct dir *d = arg;
+    d->e.out += n;
+    d->c->cb.body(d->c->arg, &d->m, p, n);
+}
+
+static void body_bytes(struct dir *d, const uint8_t *p, size_t n)
+{
+    if (n == 0)
+        return;
+    if (d->m.body_offset == UINT64_MAX)
+        d->m.body_offset = d->off;
+    if (d->cut)
+        return;
+    d->e.sent += n;
+    if (!d->codec) {
+        struct http_codec_config cc = { d->c->cfg.max_decoded, compat(d) };
+        enum http_coding L[HTTP_CODEC_LAYERS];
+        int k = 0;
+        bool unknown = false;
+        if (!d->c->cfg.keep_coded && d->m.coding[0]) {
+            k = http_codings_parse(d->h.coding, d->h.coding_n, L, HTTP_CODEC_LAYERS, compat(d));
+            unknown = k < 0 || d->h.coding_long;
+        }
+        d->codec = http_codec_new(L, unknown ? 0 : k, unknown, &cc, codec_out, d);
+    }
+    http_codec_feed(d->codec, p, n);
+}
+
+static void end_msg(struct dir *d, bool complete)
+{
+    if (!d->in_msg)
+        return;
+    struct http_conn *c = d->c;
+    d->e.complete = complete && !d->cut;
+    if (d->codec) {
+        struct http_codec_result r;
+        http_codec_finish(d->codec, &r);
+        d->e.as_sent = r.as_sent;
+        d->e.decode_error = r.error;
+        d->e.capped = r.capped;
+        d->e.truncated = r.truncated;
+        d->e.decode_what = r.what;
+        c->st.capped += r.capped;
+        c->st.decode_errors += r.error;
+    } else {
+        d->e.as_sent = true;
+    }
+    c->cb.end(c->arg, &d->m, &d->e);
+    http_codec_free(d->codec);
+    d->codec = NULL;
+    free(d->strs);
+    d->strs = NULL;
+    req_free(d->req);
+    d->req = NULL;
+    d->in_msg = false;
+    d->cut = false;
+}
+
+/* ---- start of a message ---- */
+
+static void to_resync(struct dir *d)
+{
+    buf_reset(d);
+    if (compat(d)) {
+        d->st = S_STOP;
+        return;
+    }
+    d->c->st.resyncs++;
+    d->st = S_RESYNC;
+    d->line_start = true;
+    if (d->id == HTTP_S2C)
+        q_clear(d->c);                    /* the pairing is lost: later requests pair anew */
+}
+
+static void set_strings(struct dir *d)
+{
+    struct http_head *h = &d->h;
+    const char *method = "", *uri = "", *host = "";
+    char *rm = NULL, *ru = NULL, *rh = NULL;
+    if (d->id == HTTP_C2S) {
+        method = rm = dupn(h->method, h->method_n);
+        uri = ru = dupn(h->uri, h->uri_n);
+        host = rh = h->host ? dupn(h->host, h->host_n) : NULL;
+        if (!rh)
+            host = "";
+    } else if (d->req) {
+        method = d->req->method;
+        uri = d->req->uri;
+        host = d->req->host;
+        d->m.request_index = d->req->index;
+    }
+    char *ct = h->ctype ? dupn(h->ctype, h->ctype_n) : NULL;
+    size_t cn = strlen(h->coding), tn = ct ? strlen(ct) : 0;
+    size_t tot = cn + tn + 2;
+    d->strs = xmalloc(tot);
+    memcpy(d->strs, h->coding, cn + 1);
+    memcpy(d->strs + cn + 1, ct ? ct : "", tn + 1);
+    d->m.coding = d->strs;
+    d->m.content_type = d->strs + cn + 1;
+    d->m.ext = h->ctype ? http_mime_ext((const char *)h->ctype, h->ctype_n) : "";
+    free(ct);
+    if (d->id == HTTP_C2S) {              /* the request keeps its strings in its queue entry */
+        struct req *r = xcalloc(1, sizeof *r);
+        r->method = rm;
+        r->uri = ru;
+        r->host = rh ? rh : xstrdup("");
+        d->req = r;
+        method = r->method;
+        uri = r->uri;
+        host = r->host;
+    }
+    d->m.method = method;
+    d->m.uri = uri;
+    d->m.host = host;
+}
+
+static void msg_done(struct dir *d, bool complete);
+
+/* The header is parsed and (a response) paired: begin, and frame the body. */
+static void begin_msg(struct dir *d)
+{
+    struct http_conn *c = d->c;
+    struct http_head *h = &d->h;
+    memset(&d->m, 0, sizeof d->m);
+    memset(&d->e, 0, sizeof d->e);
+    d->e.decode_what = "";
+    d->m.dir = d->id;
+    d->m.index = ++d->count;
+    d->m.status = h->status;
+    d->m.offset = d->msg_off;
+    d->m.length = h->chunked ? -1 : h->clen;
+    d->m.chunked = h->te && h->chunked;
+    d->m.body_offset = UINT64_MAX;
+    c->st.messages[d->id]++;
+    set_strings(d);
+    bool nobody, eof = false, stop = false;
+    d->tunnel_after = false;
+    if (d->id == HTTP_C2S) {
+        nobody = !h->te && h->clen <= 0;
+        struct req *r = d->req;
+        r->index = d->m.index;
+        r->head = strcmp(r->method, "HEAD") == 0;
+        r->connect = strcmp(r->method, "CONNECT") == 0;
+        r->upgrade = h->upgrade;
+        struct req *copy = xcalloc(1, sizeof *copy);
+        *copy = *r;
+        copy->method = xstrdup(r->method);
+        copy->uri = xstrdup(r->uri);
+        copy->host = xstrdup(r->host);
+        q_push(c, copy);
+        if (r->connect || r->upgrade)
+            d->wait_for = r->index;       /* what follows may not be HTTP: wait for the answer */
+    } else {
+        unsigned s = h->status;
+        bool info = s >= 100 && s < 200;
+        nobody = info || s == 204 || s == 304;
+        if (compat(d)) {
+            stop = s == 101 && h->upgrade && h->conn_upgrade;
+        } else {
+            bool head = d->req && d->req->head;
+            bool connect_ok = d->req && d->req->connect && s >= 200 && s < 300;
+            if (s == 101 || connect_ok)
+                d->tunnel_after = true;
+            nobody = nobody || head || connect_ok;
+        }
+        eof = !h->te && h->clen < 0;
+    }
+    d->m.has_body = !nobody && (compat(d) || h->te || h->clen != 0);
+    d->in_msg = true;
+    buf_reset(d);
+    c->cb.begin(c->arg, &d->m);
+    if (stop) {
+        end_msg(d, true);
+        d->st = S_STOP;
+        return;
+    }
+    if (nobody || (!h->te && h->clen == 0) || (d->id == HTTP_C2S && !h->te && h->clen < 0)) {
+        msg_done(d, true);
+    } else if (h->te && h->chunked) {
+        d->st = S_CSIZE;
+        d->cr = false;
+    } else if (h->clen > 0) {
+        d->st = S_LEN;
+        d->remain = (uint64_t)h->clen;
+    } else if (eof || h->te) {
+        d->st = S_EOF;
+    }
+}
+
+/* A message is over: what the connection does next. */
+static void msg_done(struct dir *d, bool complete)
+{
+    struct http_conn *c = d->c;
+    bool tunnel = d->tunnel_after;
+    unsigned ri = d->m.request_index, status = d->m.status;
+    end_msg(d, complete);
+    d->st = S_IDLE;
+    if (compat(d))
+        return;
+    if (d->id == HTTP_C2S) {
+        if (d->wait_for)
+            d->paused = true;             /* after CONNECT or Upgrade: wait for the answer */
+        return;
+    }
+    struct dir *q = &c->d[HTTP_C2S];
+    if (tunnel) {
+        d->st = S_TUNNEL;
+        if (q->st != S_ENDED) {
+            q->st = S_TUNNEL;
+            q->paused = false;
+            q->wait_for = 0;
+            c->st.skipped += q->nheld;
+            q->nheld = 0;
+        }
+    } else if ((status >= 200 || status < 100) && q->wait_for && (ri == 0 || ri >= q->wait_for)) {
+        q->wait_for = 0;                  /* refused: the client goes on in HTTP */
+        q->paused = false;
+    }
+}
+
+/* Pair a response with its request (a 1xx shares it with the final one). */
+static void pair(struct dir *d)
+{
+    struct http_conn *c = d->c;
+    if (d->id != HTTP_S2C || c->cfg.responses_only)
+        return;
+    if (!c->qn) {
+        c->st.unpaired++;
+        return;
+    }
+    unsigned s = d->h.status;
+    if (s >= 100 && s < 200 && s != 101) {
+        struct req *r = c->q[c->qh];
+        d->req = xcalloc(1, sizeof *d->req);
+        d->req->method = xstrdup(r->method);
+        d->req->uri = xstrdup(r->uri);
+        d->req->host = xstrdup(r->host);
+        d->req->index = r->index;
+        d->req->head = r->head;
+        d->req->connect = r->connect;
+    } else {
+        d->req = q_pop(c);
+    }
+}
+
+/* A header block is complete. */
+static void head_done(struct dir *d)
+{
+    struct http_conn *c = d->c;
+    if (!http_head_parse(d->buf, d->len, d->id == HTTP_S2C, compat(d), &d->h)) {
+        to_resync(d);
+        return;
+    }
+    if (d->id == HTTP_S2C && !c->cfg.responses_only && !c->qn && c->d[HTTP_C2S].st != S_ENDED) {
+        d->st = S_HELD;                   /* its request has not been parsed yet */
+        d->paused = true;
+        return;
+    }
+    pair(d);
+    begin_msg(d);
+}
+
+/* The response waiting in S_HELD goes on: its request came, or will not. */
+static void unhold(struct dir *d)
+{
+    d->paused = false;
+    if (d->st != S_HELD)
+        return;
+    pair(d);
+    begin_msg(d);
+}
+
+/* ---- the byte loop ---- */
+
+/* A chunk-size line in buf (without its end): false when unusable. */
+static bool chunk_size(struct dir *d, uint64_t *size)
+{
+    const uint8_t *b = d->buf;
+    size_t n = d->len, i = 0;
+    uint64_t v = 0;
+    if (!compat(d))
+        while (i < n && is_sp(b[i]))
+            i++;
+    size_t s = i;
+    for (; i < n; i++) {
+        uint8_t h = b[i];
+        int x = h >= '0' && h <= '9' ? h - '0' : lower(h) >= 'a' && lower(h) <= 'f' ? lower(h) - 'a' + 10 : -1;
+        if (x < 0)
+            break;
+        if (v >> 59)
+            return false;                 /* absurd size */
+        v = v << 4 | (uint64_t)x;
+    }
+    if (i == s)
+        return false;
+    if (i < n && b[i] != ';' && b[i] != ' ' && (compat(d) || b[i] != '\t'))
+        return false;
+    *size = v;
+    return true;
+}
+
+/* Up to the end of a line into buf; returns bytes taken, *done when the LF
+ * was among them (buf then holds the line without CR LF). */
+static size_t take_line(struct dir *d, const uint8_t *p, size_t n, bool *done)
+{
+    const uint8_t *lf = memchr(p, '\n', n);
+    size_t k = lf ? (size_t)(lf - p) + 1 : n;
+    *done = lf != NULL;
+    buf_add(d, p, k);
+    if (*done) {
+        d->len--;
+        if (d->len > 0 && d->buf[d->len - 1] == '\r')
+            d->len--;
+    }
+    return k;
+}
+
+static size_t max_header(const struct dir *d)
+{
+    return d->c->cfg.max_header ? d->c->cfg.max_header : HTTP_MAX_HEADER_DEFAULT;
+}
+
+/* Too long a header or line. */
+static void too_long(struct dir *d)
+{
+    d->c->st.header_too_long++;
+    if (d->in_msg)
+        end_msg(d, false);
+    to_resync(d);
+    d->line_start = false;
+}
+
+/* S_HEAD: returns bytes taken. */
+static size_t st_head(struct dir *d, const uint8_t *p, size_t n)
+{
+    size_t k = 0;
+    while (k < n) {
+        const uint8_t *lf = memchr(p + k, '\n', n - k);
+        size_t t = lf ? (size_t)(lf - (p + k)) + 1 : n - k;
+        if (d->len + t > max_header(d) + 2) {
+            too_long(d);
+            return k + t;
+        }
+        buf_add(d, p + k, t);
+        k += t;
+        if (!lf)
+            return k;
+        size_t ls = d->ls, le = d->len - 1;
+        d->ls = d->len;
+        if (le > ls && d->buf[le - 1] == '\r')
+            le--;
+        if (ls == 0) {                     /* the start line: check it at once */
+            struct http_head h;
+            unsigned st;
+            memset(&h, 0, sizeof h);
+            if (d->id == HTTP_S2C ? !http_status_line(d->buf, le, &st) : !http_request_line(d->buf, le, &h)) {
+                to_resync(d);
+                return k;
+            }
+        } else if (le == ls) {
+            head_done(d);
+            return k;
+        }
+    }
+    return k;
+}
+
+/* S_RESYNC: look for "HTTP/1." (responses) or an upper-case token and a
+ * space (requests) at the start of a line. */
+static size_t st_resync(struct dir *d, const uint8_t *p, size_t n)
+{
+    size_t k = 0;
+    while (k < n) {
+        if (!d->line_start) {
+            const uint8_t *lf = memchr(p + k, '\n', n - k);
+            if (!lf) {
+                d->c->st.skipped += n - k;
+                return n;
+            }
+            d->c->st.skipped += (size_t)(lf - (p + k)) + 1;
+            k = (size_t)(lf - p) + 1;
+            d->line_start = true;
+            d->len = 0;
+            continue;
+        }
+        uint8_t b = p[k];
+        bool ok;
+        if (d->len == 0 && (b == '\r' || b == '\n')) {
+            k++;
+            continue;
+        }
+        if (d->id == HTTP_S2C) {
+            ok = b == (uint8_t)"HTTP/1."[d->len];
+        } else {
+            ok = (b >= 'A' && b <= 'Z') || (d->len > 0 && b == ' ');
+            if (d->len >= 16)
+                ok = false;
+        }
+        if (!ok) {
+            d->c->st.skipped += d->len;
+            d->len = 0;
+            d->line_start = false;
+            continue;
+        }
+        if (d->len == 0)
+            d->msg_off = d->off + k;
+        buf_add(d, &b, 1);
+        k++;
+        if ((d->id == HTTP_S2C && d->len == 7) || (d->id == HTTP_C2S && b == ' ')) {
+            d->st = S_HEAD;
+            d->ls = 0;
+            return k;
+        }
+    }
+    return k;
+}
+
+/* S_CSIZE: a chunk-size line; returns bytes taken. */
+static size_t st_csize(struct dir *d, const uint8_t *p, size_t n)
+{
+    size_t k;
+    bool done;
+    if (compat(d)) {                   /* the line ends at CR, and one more byte is taken */
+        if (d->cr) {
+            d->cr = false;
+            uint64_t size;
+            bool ok = chunk_size(d, &size);
+            buf_reset(d);
+            if (!ok) {
+                end_msg(d, false);
+                d->st = S_STOP;
+            } else if (size == 0) {
+                d->st = S_TRAILER;
+            } else {
+                d->st = S_CDATA;
+                d->remain = size;
+            }
+            return 1;
+        }
+        const uint8_t *cr = memchr(p, '\r', n);
+        k = cr ? (size_t)(cr - p) : n;
+        if (d->len + k > max_header(d)) {
+            end_msg(d, false);
+            d->st = S_STOP;
+            return n;
+        }
+        buf_add(d, p, k);
+        if (cr) {
+            d->cr = true;
+            k++;
+        }
+        return k;
+    }
+    k = take_line(d, p, n, &done);
+    if (d->len > max_header(d)) {
+        too_long(d);
+        return k;
+    }
+    if (done) {
+        uint64_t size;
+        bool ok = chunk_size(d, &size);
+        buf_reset(d);
+        if (!ok) {
+            end_msg(d, false);
+            to_resync(d);
+        } else if (size == 0) {
+            d->st = S_TRAILER;
+        } else {
+            d->st = S_CDATA;
+            d->remain = size;
+        }
+    }
+    return k;
+}
+
+/* One state's worth of bytes; returns how many were taken. */
+static size_t step(struct dir *d, const uint8_t *p, size_t n)
+{
+    size_t k;
+    bool done;
+    switch (d->st) {
+    case S_IDLE:
+        if (*p == '\r' || *p == '\n')
+            return 1;
+        d->msg_off = d->off;
+        d->st = S_HEAD;
+        buf_reset(d);
+        return 0;
+    case S_HEAD:
+        return st_head(d, p, n);
+    case S_LEN:
+    case S_CDATA:
+        k = n < d->remain ? n : (size_t)d->remain;
+        body_bytes(d, p, k);
+        d->remain -= k;
+        if (d->remain == 0) {
+            if (d->st == S_LEN) {
+                msg_done(d, true);
+            } else {
+                d->st = S_CEND;
+                d->remain = 2;
+            }
+        }
+        return k;
+    case S_CEND:
+        if (compat(d)) {                   /* two bytes, unchecked (http-parser 2.9) */
+            d->remain--;
+        } else if (*p == '\n') {
+            d->remain = 0;
+        } else if (*p == '\r' && d->remain == 2) {
+            d->remain = 1;
+        } else {
+            end_msg(d, false);
+            to_resync(d);
+            return 0;
+        }
+        if (d->remain == 0) {
+            d->st = S_CSIZE;
+            d->cr = false;
+            buf_reset(d);
+        }
+        return 1;
+    case S_CSIZE:
+        return st_csize(d, p, n);
+    case S_TRAILER:
+        k = take_line(d, p, n, &done);
+        if (d->len > max_header(d)) {
+            if (compat(d)) {
+                end_msg(d, false);
+                d->st = S_STOP;
+            } else {
+                too_long(d);
+            }
+            return k;
+        }
+        if (done) {
+            bool empty = d->len == 0;
+            buf_reset(d);
+            if (empty)
+                msg_done(d, true);
+        }
+        return k;
+    case S_EOF:
+        body_bytes(d, p, n);
+        return n;
+    case S_RESYNC:
+        return st_resync(d, p, n);
+    case S_HELD:
+    case S_TUNNEL:
+    case S_STOP:
+    case S_ENDED:
+        break;
+    }
+    d->c->st.skipped += n;
+    return n;
+}
+
+static void hold(struct dir *d, const uint8_t *p, size_t n)
+{
+    if (d->nheld + n > d->heldcap) {
+        size_t cap = d->heldcap ? d->heldcap : 4096;
+        while (cap < d->nheld + n)
+            cap *= 2;
+        d->held = xreallocarray(d->held, cap, 1);
+        d->heldcap = cap;
+    }
+    memcpy(d->held + d->nheld, p, n);
+    d->nheld += n;
+}
+
+/* Held bytes of a direction that is no longer paused, through the parser. */
+static void replay(struct dir *d)
+{
+    while (d->nheld && !d->paused) {
+        uint8_t *h = d->held;
+        size_t n = d->nheld;
+        d->held = NULL;
+        d->nheld = 0;
+        d->heldcap = 0;
+        dir_feed(d, h, n);
+        free(h);
+    }
+}
+
+/* A paused direction that must not wait any longer goes on. */
+static void force(struct dir *d)
+{
+    if (d->st == S_HELD) {
+        unhold(d);
+    } else {
+        d->paused = false;
+        d->wait_for = 0;
+    }
+    replay(d);
+}
+
+static void dir_feed(struct dir *d, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        if (d->paused) {
+            if (d->nheld + n <= d->c->cfg.max_hold) {
+                hold(d, p, n);
+                return;
+            }
+            force(d);                     /* waited long enough */
+            continue;
+        }
+        size_t k = step(d, p, n);
+        p += k;
+        n -= k;
+        d->off += k;
+    }
+}
+
+/* Wake whatever waits on the other direction; at the top of a call only. */
+static void pump(struct http_conn *c)
+{
+    if (c->busy)
+        return;
+    c->busy = true;
+    bool again = true;
+    while (again) {
+        again = false;
+        struct dir *s = &c->d[HTTP_S2C], *q = &c->d[HTTP_C2S];
+        if (s->paused && s->st == S_HELD && (c->qn || q->st == S_ENDED)) {
+            unhold(s);
+            replay(s);
+            again = true;
+        }
+        if (q->paused && (s->st == S_ENDED || s->st == S_TUNNEL || s->st == S_STOP || s->st == S_RESYNC ||
+                          !q->wait_for)) {
+            q->paused = false;
+            q->wait_for = 0;
+            replay(q);
+            again = true;
+        }
+        if ((s->nheld && !s->paused) || (q->nheld && !q->paused)) {
+            replay(s);
+            replay(q);
+            again = true;
+        }
+    }
+    c->busy = false;
+}
+
+/* ---- the API ---- */
+
+struct http_conn *http_conn_new(const struct http_conn_config *cfg, const struct http_conn_cb *cb, void *arg)
+{
+    struct http_conn *c = xcalloc(1, sizeof *c);
+    c->cfg = *cfg;
+    if (c->cfg.compat161)
+        c->cfg.responses_only = true;
+    if (!c->cfg.max_hold)
+        c->cfg.max_hold = HTTP_CONN_HOLD;
+    c->cb = *cb;
+    c->arg = arg;
+    for (int i = 0; i < 2; i++) {
+        c->d[i].c = c;
+        c->d[i].id = i;
+        c->d[i].st = S_IDLE;
+    }
+    if (c->cfg.responses_only)
+        c->d[HTTP_C2S].st = S_ENDED;
+    return c;
+}
+
+void http_conn_data(struct http_conn *c, int dir, const uint8_t *p, size_t n)
+{
+    if (dir < 0 || dir > 1 || n == 0 || c->d[dir].st == S_ENDED)
+        return;
+    c->busy = true;
+    dir_feed(&c->d[dir], p, n);
+    c->busy = false;
+    pump(c);
+}
+
+void http_conn_gap(struct http_conn *c, int dir, uint64_t n)
+{
+    if (dir < 0 || dir > 1 || n == 0)
+        return;
+    struct dir *d = &c->d[dir];
+    if (d->st == S_ENDED)
+        return;
+    c->busy = true;
+    c->st.gaps++;
+    if (d->paused)
+        force(d);
+    switch (d->st) {
+    case S_LEN:
+    case S_CDATA:
+        if (n < d->remain) {              /* inside a body of known length: skip to its end */
+            d->remain -= n;
+            d->cut = true;
+            d->e.gap = true;
+            break;
+        }
+        /* fall through */
+    case S_CSIZE:
+    case S_CEND:
+    case S_TRAILER:
+    case S_HEAD:
+    case S_IDLE:
+    case S_RESYNC:
+    case S_HELD:
+        if (d->in_msg) {
+            d->e.gap = true;
+            end_msg(d, false);
+        } else if (d->st == S_HEAD && d->id == HTTP_C2S && !compat(d)) {
+            struct req *r = xcalloc(1, sizeof *r);   /* a request lost: its response still comes */
+            r->method = xstrdup("");
+            r->uri = xstrdup("");
+            r->host = xstrdup("");
+            q_push(c, r);
+        }
+        to_resync(d);
+        break;
+    case S_EOF:
+        d->cut = true;
+        d->e.gap = true;
+        break;
+    case S_TUNNEL:
+    case S_STOP:
+    case S_ENDED:
+        break;
+    }
+    d->off += n;
+    c->busy = false;
+    pump(c);
+}
+
+void http_conn_end(struct http_conn *c, int dir)
+{
+    if (dir < 0 || dir > 1)
+        return;
+    struct dir *d = &c->d[dir];
+    if (d->st == S_ENDED)
+        return;
+    c->busy = true;
+    while (d->paused)
+        force(d);
+    if (d->in_msg)
+        end_msg(d, d->st == S_EOF);
+    d->st = S_ENDED;
+    buf_reset(d);
+    free(d->buf);
+    d->buf = NULL;
+    d->cap = 0;
+    c->busy = false;
+    pump(c);
+}
+
+bool http_conn_waiting(const struct http_conn *c, int dir)
+{
+    return dir >= 0 && dir <= 1 && c->d[dir].paused;
+}
+
+const struct http_conn_stats *http_conn_stats(const struct http_conn *c)
+{
+    return &c->st;
+}
+
+void http_conn_free(struct http_conn *c)
+{
+    if (!c)
+        return;
+    http_conn_end(c, HTTP_C2S);
+    http_conn_end(c, HTTP_S2C);
+    http_conn_end(c, HTTP_C2S);          /* a server end may have woken the client */
+    for (int i = 0; i < 2; i++) {
+        free(c->d[i].buf);
+        free(c->d[i].held);
+        free(c->d[i].strs);
+        req_free(c->d[i].req);
+        http_codec_free(c->d[i].codec);
+    }
+    q_clear(c);
+    free(c);
+}

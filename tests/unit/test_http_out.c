@@ -1,0 +1,154 @@
+/* test_http_out.c - body files and report fragments of the HTTP engine
+ * (scan/http_out.c): names for both directions, bytes, the <byte_runs>
+ * fragment well-formed whatever bytes the traffic holds, a planted symlink
+ * not followed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <libxml/parser.h>
+
+#include "scan/http_out.h"
+#include "scan/http_parse.h"
+#include "util/counters.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/test_http_out.XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *slurp(const char *name, size_t *n)
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return NULL;
+    static char buf[4096];
+    *n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return buf;
+}
+
+static void wellformed(const char *x)
+{
+    xmlDocPtr d = xmlReadMemory(x, (int)strlen(x), "frag.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR);
+    assert_non_null(d);
+    xmlFreeDoc(d);
+}
+
+static void test_files_and_fragment(void **state)
+{
+    (void)state;
+    char req[256], resp[256];
+    snprintf(req, sizeof req, "%s/c-s", dir);
+    snprintf(resp, sizeof resp, "%s/s-c", dir);
+    struct counters ctr;
+    memset(&ctr, 0, sizeof ctr);
+    struct http_out_config oc = { dir, { req, NULL }, -1, NULL, true };
+    struct http_out *o = http_out_new(&oc, &ctr);
+    http_out_set_path(o, HTTP_S2C, resp);                               /* known later */
+    struct http_conn_config cc = { 0 };
+    struct http_conn *c = http_conn_new(&cc, &http_out_cb, o);
+    const char q[] = "POST /x?a=<&'\"\x01\xff> HTTP/1.1\r\nHost: h&<\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 4\r\n\r\n{\"a\"GET /2 HTTP/1.1\r\n\r\n";
+    const char r[] = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                     "Content-Length: 5\r\n\r\nhello"
+                     "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc";
+    http_conn_data(c, HTTP_C2S, (const uint8_t *)q, sizeof q - 1);
+    http_conn_data(c, HTTP_S2C, (const uint8_t *)r, sizeof r - 1);
+    http_conn_free(c);
+    size_t n;
+    char *b = slurp("c-s-HTTPREQBODY-001.json", &n);
+    assert_non_null(b);
+    assert_int_equal(n, 4);
+    assert_memory_equal(b, "{\"a\"", 4);
+    b = slurp("s-c-HTTPBODY-002.html", &n);                              /* 001 is the 100 Continue */
+    assert_non_null(b);
+    assert_memory_equal(b, "hello", 5);
+    b = slurp("s-c-HTTPBODY-003", &n);                                    /* undecodable: as sent */
+    assert_non_null(b);
+    assert_memory_equal(b, "abc", 3);
+    assert_int_equal(ctr.n[C_HTTP_REQ_BODIES], 1);
+    assert_int_equal(ctr.n[C_HTTP_BODIES], 2);
+    assert_int_equal(ctr.n[C_HTTP_UNDECODABLE], 1);
+    char *xq = http_out_xml(o, HTTP_C2S), *xr = http_out_xml(o, HTTP_S2C);
+    assert_non_null(xq);
+    assert_non_null(xr);
+    wellformed(xq);
+    wellformed(xr);
+    assert_non_null(strstr(xq, "uri='/x?a=&lt;&amp;%27&quot;%01%FF&gt;'"));
+    assert_non_null(strstr(xq, "host='h&amp;&lt;'"));
+    assert_non_null(strstr(xq, "method='POST'"));
+    assert_non_null(strstr(xr, "<byte_run file_offset='"));
+    assert_non_null(strstr(xr, "status='200' content_type='text/html' sent='5' complete='1'"));
+    assert_non_null(strstr(xr, "kept_as_sent='1' decode_error='"));
+    assert_non_null(strstr(xr, "<hashdigest type='SHA256'>2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"));
+    free(xq);
+    free(xr);
+    assert_null(http_out_xml(o, HTTP_C2S));                              /* taken */
+    http_out_free(o);
+}
+
+static void test_symlink_not_followed(void **state)
+{
+    (void)state;
+    char resp[256], link[300], target[300];
+    snprintf(resp, sizeof resp, "%s/t", dir);
+    snprintf(link, sizeof link, "%s/t-HTTPBODY-001", dir);
+    snprintf(target, sizeof target, "%s/precious", dir);
+    FILE *f = fopen(target, "w");
+    fputs("precious", f);
+    fclose(f);
+    assert_int_equal(symlink(target, link), 0);
+    struct counters ctr;
+    memset(&ctr, 0, sizeof ctr);
+    struct http_out_config oc = { dir, { NULL, resp }, -1, NULL, false };
+    struct http_out *o = http_out_new(&oc, &ctr);
+    struct http_conn_config cc = { .responses_only = true };
+    struct http_conn *c = http_conn_new(&cc, &http_out_cb, o);
+    const char r[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nho";
+    http_conn_data(c, HTTP_S2C, (const uint8_t *)r, sizeof r - 1);
+    http_conn_free(c);
+    size_t n;
+    char *b = slurp("precious", &n);
+    assert_memory_equal(b, "precious", 8);
+    assert_int_equal(http_out_failures(o), 1);
+    assert_int_equal(ctr.n[C_HTTP_BODY_FAILED], 1);
+    b = slurp("t-HTTPBODY-002", &n);
+    assert_non_null(b);
+    assert_memory_equal(b, "ho", 2);
+    char *x = http_out_xml(o, HTTP_S2C);
+    wellformed(x);
+    free(x);
+    http_out_free(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_files_and_fragment),
+        cmocka_unit_test(test_symlink_not_followed),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
