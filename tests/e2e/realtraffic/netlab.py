@@ -137,7 +137,7 @@ def ns_names(tag):
 
 
 def bridged(o):
-    return bool(o.tunnel) and TUNNELS[o.tunnel][0]
+    return bool(getattr(o, "tunnel", None)) and TUNNELS[o.tunnel][0]
 
 
 def host(o, role, fam):
@@ -173,6 +173,10 @@ def teardown(tag):
 
 
 def build(tag, o):
+    # callers with options of their own (httpreal/lab.py) know nothing of tunnels
+    for k, v in (("tunnel", None), ("tunnel_key", 42), ("twin", False)):
+        if not hasattr(o, k):
+            setattr(o, k, v)
     n = ns_names(tag)
     keys = ("c", "a", "b", "s") + (("c2", "s2") if o.twin else ())
     for k in keys:
