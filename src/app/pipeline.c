@@ -99,8 +99,19 @@ static int max_fds(const struct options *o)
 static struct decoder *make_decoder(struct pipeline *p)
 {
     const struct options *o = p->o;
-    struct decode_config dc = { .check_fcs = o->check_fcs };
-    defrag_config_default(&dc.frag);
+    struct decode_config dc;
+    decode_config_default(&dc);
+    dc.check_fcs = o->check_fcs;
+    for (size_t i = 0; i < o->nsettings; i++) {          /* -S tunnels=, vxlan_ports= ... */
+        char name[64], err[256];
+        const char *eq = strchr(o->settings[i], '=');
+        size_t n = eq ? (size_t)(eq - o->settings[i]) : 0;
+        if (!eq || n >= sizeof name) continue;
+        memcpy(name, o->settings[i], n);
+        name[n] = '\0';
+        if (tunnel_config_set(&dc.tun, name, eq + 1, err, sizeof err) < 0)
+            log_error("%s", err);
+    }
     dc.frag.timeout_us = o->frag_timeout_us;
     dc.frag.max_bytes = o->frag_memcap;
     dc.frag.max_datagrams = o->frag_max_datagrams;
