@@ -74,20 +74,26 @@ static const char *ntop(int af, const uint8_t *a, char *b, size_t len)
 struct attrs {
     int n;
     const char *name[24];
+    const char *v[24];                  /* the value: val[i], or a string borrowed for the call */
     char val[24][INET6_ADDRSTRLEN + 8];
 };
 
+/* A value, copied when it fits, else borrowed (the tunnel's description). */
 static void attr_add(struct attrs *a, const char *name, const char *v)
 {
-    size_t k = strnlen(v, sizeof a->val[0] - 1);
-    memcpy(a->val[a->n], v, k);
-    a->val[a->n][k] = 0;
+    size_t k = strnlen(v, sizeof a->val[0]);
+    if (k < sizeof a->val[0]) {
+        memcpy(a->val[a->n], v, k + 1);
+        v = a->val[a->n];
+    }
+    a->v[a->n] = v;
     a->name[a->n++] = name;
 }
 
 static void attr_u64(struct attrs *a, const char *name, uint64_t v)
 {
     dx_u64dec(a->val[a->n], v);
+    a->v[a->n] = a->val[a->n];
     a->name[a->n++] = name;
 }
 
@@ -103,6 +109,7 @@ static void attr_mac(struct attrs *a, const char *name, const uint8_t *m)
         b[3 * i + 1] = hex[m[i] & 15];
         b[3 * i + 2] = i < 5 ? ':' : '\0';
     }
+    a->v[a->n] = b;
     a->name[a->n++] = name;
 }
 
@@ -144,6 +151,8 @@ static void tcpflow_attrs(const struct flow_summary *fs, struct attrs *a)
     attr_u64(a, "session_id", fs->session_id);
     if (fs->has_vlan)
         attr_u64(a, "vlan", fs->vlan);
+    if (fs->encap)                          /* the tunnel(s) the flow came through */
+        attr_add(a, "encapsulation", fs->encap);
     if (fs->stored != fs->filesize)
         attr_u64(a, "stored", fs->stored);
     if (fs->gap_bytes)
@@ -154,7 +163,7 @@ static void w_tcpflow(struct dfxml *x, const struct attrs *a)
 {
     w_start(x, "tcpflow");
     for (int i = 0; i < a->n; i++)
-        w_attr(x, a->name[i], a->val[i]);
+        w_attr(x, a->name[i], a->v[i]);
     w_end(x);
 }
 
@@ -193,7 +202,7 @@ static size_t fileobject_raw(const struct flow_summary *fs, const struct attrs *
     if (fs->filename && !plain(fs->filename))
         return 0;
     for (int i = 0; i < a->n; i++)
-        if (!plain(a->val[i]))
+        if (!plain(a->v[i]))
             return 0;
     struct sbuf b = { out, 0, cap, 0 };
     char num[24];
@@ -210,7 +219,7 @@ static size_t fileobject_raw(const struct flow_summary *fs, const struct attrs *
         sb_put(&b, " ");
         sb_put(&b, a->name[i]);
         sb_put(&b, "='");
-        sb_put(&b, a->val[i]);
+        sb_put(&b, a->v[i]);
         sb_put(&b, "'");
     }
     sb_put(&b, "/>\n");
