@@ -196,6 +196,7 @@ static int run_input(struct pipeline *p, struct capture *c, bool show_progress, 
         pipeline_packet(p, &pk);
         if (pipeline_error(p)) break;
         if ((n & 1023) == 0) {
+            capture_keep(c, pipeline_stable_low(p));   /* -j: pages the workers still read */
             if (console && stdout_reader_gone()) {
                 result.reader_gone = true;
                 break;

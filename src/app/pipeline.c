@@ -99,8 +99,19 @@ static int max_fds(const struct options *o)
 static struct decoder *make_decoder(struct pipeline *p)
 {
     const struct options *o = p->o;
-    struct decode_config dc = { .check_fcs = o->check_fcs };
-    defrag_config_default(&dc.frag);
+    struct decode_config dc;
+    decode_config_default(&dc);
+    dc.check_fcs = o->check_fcs;
+    for (size_t i = 0; i < o->nsettings; i++) {          /* -S tunnels=, vxlan_ports= ... */
+        char name[64], err[256];
+        const char *eq = strchr(o->settings[i], '=');
+        size_t n = eq ? (size_t)(eq - o->settings[i]) : 0;
+        if (!eq || n >= sizeof name) continue;
+        memcpy(name, o->settings[i], n);
+        name[n] = '\0';
+        if (tunnel_config_set(&dc.tun, name, eq + 1, err, sizeof err) < 0)
+            log_error("%s", err);
+    }
     dc.frag.timeout_us = o->frag_timeout_us;
     dc.frag.max_bytes = o->frag_memcap;
     dc.frag.max_datagrams = o->frag_max_datagrams;
@@ -281,6 +292,12 @@ static unsigned workers_for(const struct options *o)
     if (o->console || o->tcp_alert_fd >= 0 || o->http_alert_fd >= 0 || *o->tcp_cmd || *o->http_cmd) return 0;
     if (!strstr(o->tmpl, "%A") || !strstr(o->tmpl, "%a") || !strstr(o->tmpl, "%B") || !strstr(o->tmpl, "%b"))
         return 0;
+    /* without flow files or a scanner of flows there is nothing for workers
+     * to do but format the report, which costs less than handing it over */
+    bool flow_scanners = false;
+    for (size_t i = 0; scanner_registry[i]; i++)
+        if (scanner_registry[i]->flow && scanner_wanted(o, i)) flow_scanners = true;
+    if (!o->store_files && !flow_scanners) return 0;
     return n;
 }
 
@@ -290,7 +307,7 @@ static bool make_consumers(struct pipeline *p, char *err, size_t errlen)
     p->nsets = nw ? nw : 1;
     p->sets = xcalloc(p->nsets, sizeof *p->sets);
     if (!nw) return make_set(p, &p->sets[0], add_to_tracker, p->ct, err, errlen);
-    struct dispatch_config dc = { nw, 4096, 2u << 20, 4096 };
+    struct dispatch_config dc = { nw, 1024, 1u << 20, 4096 };
     p->disp = dispatch_new(&dc);
     for (unsigned w = 0; w < nw; w++) {
         struct worker_arg wa = { p->disp, w };
@@ -369,6 +386,11 @@ void pipeline_packet(struct pipeline *p, const struct capture_pkt *cp)
 void pipeline_set_stable(struct pipeline *p, const uint8_t *lo, const uint8_t *hi)
 {
     if (p->disp) dispatch_set_stable(p->disp, lo, hi);
+}
+
+const uint8_t *pipeline_stable_low(struct pipeline *p)
+{
+    return p->disp ? dispatch_stable_low(p->disp) : NULL;
 }
 
 void pipeline_finish(struct pipeline *p, enum flow_end end)

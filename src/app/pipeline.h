@@ -42,6 +42,9 @@ void pipeline_packet(struct pipeline *p, const struct capture_pkt *cp);
  * Call with (NULL, NULL) before the input goes away. */
 void pipeline_set_stable(struct pipeline *p, const uint8_t *lo, const uint8_t *hi);
 
+/* The lowest byte of that range the workers still need, or NULL. */
+const uint8_t *pipeline_stable_low(struct pipeline *p);
+
 /* Time passes without records (live capture): expire what is due. */
 void pipeline_tick(struct pipeline *p, int64_t now_us);
 

@@ -36,6 +36,7 @@ struct capture {
     const uint8_t *map;                 /* a regular uncompressed file, mapped and read in place */
     size_t maplen;
     size_t released;                    /* pages of the map before this given back */
+    const uint8_t *keep;                /* bytes from here on are still in use (capture_keep) */
     struct live *live;
     char *bpf;                          /* NULL: no filter */
     struct filt filt[FILTER_CACHE];
@@ -163,20 +164,27 @@ static bool map_file(struct capture *c)
     return true;
 }
 
-#define RELEASE_STEP (4u << 20)
+#define RELEASE_STEP (1u << 20)
 
-/* Give back the mapped pages more than a step behind the reader (a page
- * still needed is read again from the page cache: the mapping is private
- * and read-only, so nothing changes but the time). */
+/* Give back the mapped pages more than a step behind the reader and
+ * behind what is still in use (capture_keep): a page needed again would be
+ * read again from the page cache (the mapping is private and read-only, so
+ * nothing changes but the time). */
 static void release_map(struct capture *c)
 {
     uint64_t pos = pcapfile_pos(c->pf);
+    if (c->keep && (uint64_t)(c->keep - c->map) < pos) pos = (uint64_t)(c->keep - c->map);
     if (pos < c->released + 2 * RELEASE_STEP) return;
     size_t upto = (size_t)(pos - RELEASE_STEP) & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
     if (upto > c->released) {
         madvise((void *)(uintptr_t)(c->map + c->released), upto - c->released, MADV_DONTNEED);
         c->released = upto;
     }
+}
+
+void capture_keep(struct capture *c, const uint8_t *from)
+{
+    c->keep = from && c->map && from >= c->map && from < c->map + c->maplen ? from : NULL;
 }
 
 bool capture_mapped(const struct capture *c, const uint8_t **lo, const uint8_t **hi)

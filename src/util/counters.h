@@ -21,6 +21,7 @@
     X(LINK_80211_NOT_DATA,   "802.11 frames that are not data frames") \
     X(LINK_80211_BAD_FCS,    "802.11 frames with a bad FCS") \
     X(LINK_TOO_DEEP,         "frames with too many nested tags/labels") \
+    X(LINK_BAD_HEADER,       "frames with a malformed link header (NFLOG TLVs, Juniper magic)") \
     /* IP (ip.c) */ \
     X(IP_TRUNCATED,          "IP headers cut short by the capture") \
     X(IP_BAD_VERSION,        "packets with an IP version other than 4 or 6") \
@@ -42,6 +43,14 @@
     X(FRAG_END_INCOMPLETE,   "fragmented datagrams incomplete at end of input") \
     X(FRAG_STALE,            "stale datagrams dropped when their id was reused") \
     X(FRAG_STALE_SPLIT,      "fragments of an older datagram set aside when a reuse of its id was detected late") \
+    /* tunnels (tunnel.c, tun_*.c) */ \
+    X(TUN_DECAPSULATED,      "tunnel headers decoded (every level)") \
+    X(TUN_TRUNCATED,         "tunnel headers cut short") \
+    X(TUN_BAD_HEADER,        "malformed tunnel headers") \
+    X(TUN_UNSUPPORTED,       "tunnel headers of a version or kind not decoded (GRE routing, DTLS, fragments)") \
+    X(TUN_NOT_IP,            "tunnel packets carrying no IP (keep-alives, control, ARP)") \
+    X(TUN_TOO_DEEP,          "packets nested deeper than tunnel_depth") \
+    X(TUN_OVER_CAP,          "packets of tunnels past tunnel_max (sharing one identity)") \
     /* http scanner (scan_http.c) */ \
     X(HTTP_STREAMS,          "flow files scanned as HTTP responses") \
     X(HTTP_BODIES,           "HTTP bodies written") \
@@ -49,6 +58,8 @@
     X(HTTP_REQ_BODIES,       "HTTP request bodies written") \
     X(HTTP_CAPPED,           "HTTP bodies cut at http_max_decoded (decompression bombs)") \
     X(HTTP_UNDECODABLE,      "HTTP bodies whose content coding could not be decoded") \
+    /* wifiviz scanner (scan/wifiviz.c) */ \
+    X(WIFI_SSID_CAP,         "beacons of new SSIDs past the wifiviz cap") \
     /* tls scanner (scan/tls.c): connections by how they ended, files, key log */ \
     X(TLS_CONNS,             "TLS connections (a ClientHello seen)") \
     X(TLS_CONN_DECRYPTED,    "TLS connections decrypted to their end") \

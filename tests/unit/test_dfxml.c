@@ -605,7 +605,9 @@ static char *report_with(int raw, off_t *len)
     d.start_us = -1500000;                        /* before 1970 */
     struct flow_summary e = flow_v4();            /* not UTF-8: escaped='1' */
     e.filename = "out/\xffÿ";
-    const struct flow_summary *seq[] = { &a, &b, &c, &a, &d, &e, &b, &a };
+    struct flow_summary g = flow_v4();            /* tunneled: a description longer than an address */
+    g.encap = "gre_198.18.0.1_198.18.0.2+vxlan.42_fd00:1::1234:5678:9abc:def0_fd00:2::1234:5678:9abc:def0";
+    const struct flow_summary *seq[] = { &a, &b, &c, &a, &d, &e, &b, &a, &g };
     for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++)
         assert_int_equal(dfxml_fileobject(x, seq[i], NULL), 0);
     assert_int_equal(dfxml_fileobject(x, &a, "<x y='1'/>"), 0);   /* a scanner fragment */
@@ -637,6 +639,7 @@ static void test_raw_same_bytes(void **state)
     assert_non_null(strstr(s1, "src_ipn='fd00::1'"));
     assert_non_null(strstr(s1, "escaped='1'"));
     assert_non_null(strstr(s1, "a&amp;b&lt;c&gt;"));
+    assert_non_null(strstr(s1, " encapsulation='gre_198.18.0.1_198.18.0.2+vxlan.42_fd00:1::1234:5678:9abc:def0_fd00:2::1234:5678:9abc:def0'"));
     free(slow);
     free(fast);
 }
