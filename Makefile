@@ -20,7 +20,9 @@ BUILD   ?= build
 PKGS    := libpcap zlib liblzma libzstd libbrotlidec libxml-2.0 libcrypto json-c
 # cairo: headers only; netviz loads the library when it draws (dlopen), so
 # runs without -e netviz do not map it and its dependencies (2 MiB of RSS).
-PKGS_HDR := cairo
+# python3-embed: headers only too; the python scanner loads libpython when it
+# starts (linking it costs every run 3 MB of RSS in relocations).
+PKGS_HDR := cairo python3-embed
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
 OPT     ?= -O2 -g
