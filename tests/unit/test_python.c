@@ -59,7 +59,18 @@ static const char PLUGIN[] =
     "def exits(data):\n"
     "    import sys\n"
     "    sys.exit(3)\n"
-    "notfn = 5\n";
+    "notfn = 5\n"
+    "import sys\n"
+    "calls, counts = [0], []\n"
+    "def leakcheck(data, m):\n"
+    "    if data[:6] == b'REPORT' or data[:6] == 'REPORT':\n"
+    "        return ' '.join(map(str, counts))\n"
+    "    calls[0] += 1\n"
+    "    if calls[0] in (100, 400):\n"
+    "        counts.append(sys.getallocatedblocks())\n"
+    "    if calls[0] % 3 == 0:\n"
+    "        raise ValueError('every third')\n"
+    "    return 'x' * (len(data) + calls[0] % 7) if calls[0] % 3 == 1 else (None if calls[0] % 2 else calls[0])\n";
 
 /* ---- harness ---- */
 
@@ -476,6 +487,42 @@ static void test_thread(void **st)
     h_free(&h);
 }
 
+/* No Python object leaks per call (argument, metadata, result, exception):
+ * the interpreter's count of allocated blocks after 100 and 400 calls. */
+static void test_no_object_leak(void **st)
+{
+    (void)st;
+    write_file("lk", "some bytes of a flow file");
+    const char *kinds[] = { "str", "bytes", "memoryview" };
+    for (int k = 0; k < 3; k++) {
+        struct h h;
+        h_init(&h, "leakcheck");
+        h_set(&h, "py_arg", kinds[k]);
+        h.env.files = k == 2;
+        assert_true(h_create(&h));
+        for (int i = 0; i < 400; i++) {
+            if (k == 2) {
+                free(file_rec(&h, "lk"));
+            } else {
+                struct flow f = { 0 };
+                data(&h, &f, 0, "some bytes in memory");
+                free(release_new(&h, &f));
+            }
+        }
+        struct flow f = { 0 };
+        h.env.files = false;
+        data(&h, &f, 0, "REPORT");
+        char *x = release_new(&h, &f);
+        long a = 0, b = 0;
+        char *t = strstr(x, "\">");
+        assert_non_null(t);
+        assert_int_equal(sscanf(t + 2, "%ld %ld", &a, &b), 2);
+        if (b - a > 20) fail_msg("%s: %ld blocks after 100 calls, %ld after 400", kinds[k], a, b);
+        free(x);
+        h_free(&h);
+    }
+}
+
 static void create_fails(const char *what, const char *name, const char *value, const char *message)
 {
     struct h h;
@@ -533,7 +580,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     (void)st;
-    const char *names[] = { "tplug.py", "broken.py", "f1", "f0", "k1", "k2" };
+    const char *names[] = { "tplug.py", "broken.py", "f1", "f0", "k1", "k2", "lk" };
     char p[256];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
@@ -557,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_kept_memoryview),
         cmocka_unit_test(test_thread),
+        cmocka_unit_test(test_no_object_leak),
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_settings_listed),
     };
