@@ -315,6 +315,33 @@ static void test_bounds(void **st)
     h_free(&h);
 }
 
+/* A closed flow gives back the room it does not use. */
+static void test_close_shrinks(void **st)
+{
+    (void)st;
+    struct h h;
+    h_init(&h, "hx");
+    h_set(&h, "py_memcap", "1000");
+    assert_true(h_create(&h));
+    struct flow a = { 0 }, b = { 0 };
+    static char s300[301], s700[701];
+    memset(s300, 'a', 300);
+    memset(s700, 'b', 700);
+    data(&h, &a, 0, s300);              /* 512 of room */
+    h.c.ops->close(&h.c, &a, false);    /* 300 */
+    data(&h, &b, 0, s700);              /* 700 fit */
+    char *x = release_new(&h, &b);
+    assert_null(strstr(x, "truncated"));
+    assert_int_equal(strlen(strstr(x, "str ")), 4 + 1400 + strlen("</tcpflow:result>\n"));
+    free(x);
+    data(&h, &a, 300, "c");             /* late data after the close */
+    x = release_new(&h, &a);
+    assert_non_null(strstr(x, "616161" "63</tcpflow:result>"));
+    free(x);
+    assert_int_equal(h.ctr.n[C_PY_NOT_KEPT], 0);
+    h_free(&h);
+}
+
 static void test_metadata(void **st)
 {
     (void)st;
@@ -442,6 +469,38 @@ static void test_files(void **st)
         assert_int_equal(h_finish(&h), -1);
         h_free(&h);
     }
+}
+
+/* Files over 1 MiB are mapped (smaller ones read): the same bytes. */
+static void test_big_file_mapped(void **st)
+{
+    (void)st;
+    char p[256];
+    snprintf(p, sizeof p, "%s/big", dir);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    for (int i = 0; i < (3 << 19); i++) fputc("0123456789abcdef"[(i * 7 + i / 4096) & 15], fp);
+    fclose(fp);
+    const char *kinds[] = { "str", "bytes", "memoryview" };
+    char *first = NULL;
+    for (int i = 0; i < 3; i++) {
+        struct h h;
+        h_init(&h, "hx");
+        h_set(&h, "py_arg", kinds[i]);
+        h.env.files = true;
+        assert_true(h_create(&h));
+        char *x = file_rec(&h, "big");
+        char *t = strchr(strstr(x, "function=\"hx\">"), ' ');
+        assert_non_null(t);
+        assert_int_equal(strlen(t), 1 + (3 << 20) + strlen("</tcpflow:result>\n"));
+        if (!first) first = xstrdup(t);
+        else assert_string_equal(t, first);
+        free(x);
+        h_free(&h);
+    }
+    assert_memory_equal(first, " 303765", 7);  /* "07e": (i * 7) & 15 */
+    free(first);
+    unlink(p);
 }
 
 /* A memoryview the function keeps stays readable after the call (the
@@ -597,11 +656,13 @@ int main(void)
         cmocka_unit_test(test_prepend),
         cmocka_unit_test(test_bytes_and_memoryview),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_close_shrinks),
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_exception),
         cmocka_unit_test(test_system_exit),
         cmocka_unit_test(test_escaping_and_types),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_big_file_mapped),
         cmocka_unit_test(test_kept_memoryview),
         cmocka_unit_test(test_thread),
         cmocka_unit_test(test_no_object_leak),
