@@ -18,7 +18,9 @@
 #     -FX: its first py_max_bytes, said (truncated=, a counter); -FX -b 100M
 #  8. -U nobody, the plug-in in a directory only root can read (imported
 #     before privileges are dropped)
-#  9. real traffic between network namespaces (netlab.py): every direction's
+#  9. the plug-ins of python/plugins: their results on known flows, the same
+#     with every py_arg; regexSearch's offsets point at its matches
+# 10. real traffic between network namespaces (netlab.py): every direction's
 #     result is what the peer sent (skipped without root/netns)
 . "$(dirname "$0")/lib.sh"
 T=$TCPFLOW
@@ -182,7 +184,38 @@ else
     echo "not root: -U nobody not checked"
 fi
 
-# ---- 9. real traffic ----
+# ---- 9. the shipped plug-ins ----
+PP=$TOP/python/plugins
+plug() {    # plug OUT MODULE FUNCTION CAPTURE ARG
+    $T -r "$CORPUS/$4" -o "$1" -e python -S py_path="$PP" -S py_module="$2" -S py_function="$3" -S py_arg="$5" \
+        >/dev/null 2>"$tmp/err" && wf "$1/report.xml" && $CHK results "$1/report.xml"
+}
+G=http_gzip_content_encoding.pcap
+for a in str bytes memoryview; do
+    plug "$tmp/p" samplePlugin sampleFunction $G $a > "$tmp/p.$a.sample"
+    plug "$tmp/p2" samplePlugin sampleFunctionMeta $G $a > "$tmp/p.$a.meta"
+    plug "$tmp/p3" entropy entropy $G $a > "$tmp/p.$a.entropy"
+    plug "$tmp/p4" regexSearch search large_web_mix_3.8m.pcap $a > "$tmp/p.$a.regex"
+    rm -rf "$tmp"/p "$tmp"/p2 "$tmp"/p3
+    [ $a = str ] && { nm=$($CHK regex "$tmp/p4/report.xml" 2>"$tmp/chk") || { bad "regexSearch offsets"; cat "$tmp/chk"; }; }
+    rm -rf "$tmp/p4"
+done
+printf "length=79 first_line='GET /gzip HTTP/1.1'\nlength=342 first_line='HTTP/1.1 200 OK'\n" > "$tmp/want.sample"
+printf "141.142.228.5:50153 -> 54.243.118.187:80 length=79 first_line='GET /gzip HTTP/1.1' (fin)\n54.243.118.187:80 -> 141.142.228.5:50153 length=342 first_line='HTTP/1.1 200 OK' (fin)\n" > "$tmp/want.meta"
+printf "entropy=4.890 sampled=79 length=79 type=http-request\nentropy=6.581 sampled=342 length=342 type=http-response content_type=application/json\n" > "$tmp/want.entropy"
+pf=0
+for k in sample meta entropy; do
+    for a in str bytes memoryview; do cmp -s "$tmp/want.$k" "$tmp/p.$a.$k" || { bad "plug-in $k py_arg=$a: $(head -2 "$tmp/p.$a.$k")"; pf=1; }; done
+done
+for a in bytes memoryview; do cmp -s "$tmp/p.str.regex" "$tmp/p.$a.regex" || { bad "regexSearch py_arg=$a differs from str"; pf=1; }; done
+grep -q '^[0-9]* url http://www.ynet.co.il/' "$tmp/p.str.regex" || { bad "regexSearch found no URL"; pf=1; }
+TCPFLOW_REGEX='(?i)host: [a-z0-9.]+' $T -r "$CORPUS/$G" -o "$tmp/p5" -e python -S py_path="$PP" -S py_module=regexSearch \
+    -S py_function=search >/dev/null 2>&1
+$CHK regex "$tmp/p5/report.xml" >/dev/null 2>&1 && [ "$($CHK results "$tmp/p5/report.xml")" = "45 regex Host: httpbin.org" ] \
+    || { bad "TCPFLOW_REGEX: $($CHK results "$tmp/p5/report.xml")"; pf=1; }
+[ $pf = 0 ] && ok "plug-ins: samplePlugin, entropy exact on known flows, regexSearch ($nm matches) at the right offsets, TCPFLOW_REGEX, the same with every py_arg"
+
+# ---- 10. real traffic ----
 RT=$TOP/tests/e2e/realtraffic
 if [ "$(id -u)" = 0 ] && out=$("$PY" "$RT/netlab.py" probe 2>&1); then
     tag=rtpy$$

@@ -14,6 +14,9 @@ or the first differences, and exits 1 when anything differs.
   fx FILES_REPORT FX_REPORT   the same result for every flow_id in both reports
   plan REPORT PLAN       function meta on netlab traffic: every direction the
                          plan says was sent is in a result, exact
+  regex REPORT           python/plugins/regexSearch.search: every match line's text
+                         is in its flow file at its offset; prints the matches
+  results REPORT         prints every result, in report order (to compare runs)
 """
 import hashlib
 import json
@@ -131,6 +134,27 @@ def main():
                         bad.append('%s: sent nothing, result %s' % (key, seen[key]))
                 elif seen.get(key) != (d['len'], d['sha256']):
                     bad.append('%s: sent %d %s, result %s' % (key, d['len'], d['sha256'], seen.get(key)))
+    elif mode == 'regex':
+        matches = 0
+        for fn, tf, res, err in fileobjects(report):
+            if err or len(res) > 1:
+                bad.append('%s: %d results, errors %s' % (fn, len(res), [text(e) for e in err]))
+            data = open(fn, 'rb').read().decode('latin-1') if fn else ''
+            for r in res:
+                n += 1
+                for line in unescape(r).split('\n'):
+                    if line.startswith('... '):
+                        continue
+                    off, name, found = line.split(' ', 2)
+                    matches += 1
+                    if data[int(off):int(off) + len(found)] != found:
+                        bad.append('%s: %r not at offset %s' % (fn, line[:100], off))
+        print(matches)
+    elif mode == 'results':
+        for fn, tf, res, err in fileobjects(report):
+            for r in res + err:
+                print(unescape(r))
+        return
     else:
         sys.exit('unknown mode ' + mode)
     for b in bad[:10]:
@@ -138,7 +162,7 @@ def main():
     if bad:
         print('%s: %d of %d differ' % (mode, len(bad), n), file=sys.stderr)
         sys.exit(1)
-    if mode != 'errors':
+    if mode not in ('errors', 'regex'):
         print('%s: %d exact' % (mode, n))
 
 
