@@ -171,8 +171,6 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/tcpflow $(DESTDIR)$(PREFIX)/bin/tcpflow
 	install -m 0644 docs/tcpflow.1 $(DESTDIR)$(PREFIX)/share/man/man1/tcpflow.1
-	install -d $(DESTDIR)$(PREFIX)/share/tcpflow/python/plugins
-	install -m 0644 python/plugins/*.py $(DESTDIR)$(PREFIX)/share/tcpflow/python/plugins/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
