@@ -26,6 +26,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -65,12 +67,33 @@ struct py_scan {
     const char *module, *function;
     char *result_tag, *error_tag;   /* start tags without their '>' */
     uint64_t bound;                 /* in memory: bytes kept per flow */
-    uint64_t memcap, mem;           /* in memory: for all flows, and in use */
-    uint64_t calls, exceptions, unreadable, truncated;
-    bool traceback_shown;
+    uint64_t memcap;                /* in memory: for all flows of all instances */
     uint8_t *rbuf;                  /* small flow files are read into it */
     size_t rcap;
 };
+
+/* What the instances of a run share (-j: one instance per worker thread,
+ * each used by its thread only): the memory of py_memcap, and the counts
+ * said once at the end, by the last instance to finish. */
+static struct {
+    pthread_mutex_t lock;           /* instances, finished */
+    unsigned instances, finished;
+    atomic_uint_fast64_t mem;       /* bytes kept in memory */
+    atomic_uint_fast64_t calls, exceptions, unreadable, truncated, not_kept;
+} run = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Up to want bytes of py_memcap taken (what is left, maybe 0). */
+static uint64_t mem_take(uint64_t want, uint64_t memcap)
+{
+    uint_fast64_t cur = atomic_load(&run.mem);
+    for (;;) {
+        uint64_t avail = memcap > cur ? memcap - cur : 0, k = want < avail ? want : avail;
+        if (k == 0) return 0;
+        if (atomic_compare_exchange_weak(&run.mem, &cur, cur + k)) return k;
+    }
+}
+
+static void mem_give(uint64_t n) { atomic_fetch_sub(&run.mem, n); }
 
 /* ---- text for the report ---- */
 
@@ -228,11 +251,10 @@ static void grow(struct py_scan *s, struct pyflow *pf, uint64_t need)
     uint64_t c = pf->cap ? pf->cap : 512;
     while (c < need) c *= 2;
     if (c > s->bound) c = s->bound;
-    uint64_t avail = s->memcap > s->mem ? s->memcap - s->mem : 0;
-    if (c - pf->cap > avail) c = pf->cap + avail;
     if (c <= pf->cap || c > SIZE_MAX) return;
+    c = pf->cap + mem_take(c - pf->cap, s->memcap);
+    if (c <= pf->cap) return;
     pf->buf = xreallocarray(pf->buf, (size_t)c, 1);
-    s->mem += c - pf->cap;
     pf->cap = (size_t)c;
 }
 
@@ -240,6 +262,7 @@ static void lost(struct py_scan *s, struct pyflow *pf, uint64_t n)
 {
     pf->not_kept += n;
     s->env->ctr->n[C_PY_NOT_KEPT] += n;
+    atomic_fetch_add(&run.not_kept, n);
 }
 
 static struct pyflow *pyflow_of(struct flow_consumer *c, struct flow *f)
@@ -292,7 +315,6 @@ static int py_prepend(struct flow_consumer *c, struct flow *f, uint64_t n)
 static void py_close(struct flow_consumer *c, struct flow *f, bool again)
 {
     (void)again;
-    struct py_scan *s = c->self;
     struct pyflow *pf = f->slot[c->slot];
     if (!pf || pf->cap == pf->len) return;
     if (pf->len == 0) {
@@ -301,14 +323,14 @@ static void py_close(struct flow_consumer *c, struct flow *f, bool again)
     } else {
         pf->buf = xreallocarray(pf->buf, pf->len, 1);
     }
-    s->mem -= pf->cap - pf->len;
+    mem_give(pf->cap - pf->len);
     pf->cap = pf->len;
 }
 
-static void pyflow_free(struct py_scan *s, struct pyflow *pf)
+static void pyflow_free(struct pyflow *pf)
 {
     if (!pf) return;
-    s->mem -= pf->cap;
+    mem_give(pf->cap);
     free(pf->buf);
     free(pf);
 }
@@ -332,7 +354,7 @@ static void unreadable(struct py_scan *s, struct flow_summary *rec, const char *
 {
     char msg[600];
     snprintf(msg, sizeof msg, "cannot read the flow file: %s", why);
-    s->unreadable++;
+    atomic_fetch_add(&run.unreadable, 1);
     s->env->ctr->n[C_PY_UNREADABLE]++;
     log_error("python: %s: %s", rec->filename, msg);
     add_element(s, rec, true, NULL, msg, strlen(msg), 0);
@@ -346,16 +368,15 @@ static void handle_result(struct py_scan *s, struct flow_summary *rec, struct py
         add_element(s, rec, false, NULL, r->text, r->len, not_kept);
         return;
     }
-    s->exceptions++;
+    atomic_fetch_add(&run.exceptions, 1);
     s->env->ctr->n[C_PY_EXCEPTIONS]++;
-    if (!s->traceback_shown) {
+    if (pyembed_claim_traceback(s->pe)) {
         char name[600];
         flow_name(rec, name, sizeof name);
         log_error("python: %s.%s raised an exception on flow %s (later ones are counted, not shown):", s->module,
                   s->function, name);
         fputs(r->traceback ? r->traceback : r->text, stderr);
         fflush(stderr);
-        s->traceback_shown = true;
     }
     add_element(s, rec, true, r->exc_type, r->text, r->len, not_kept);
 }
@@ -425,17 +446,17 @@ static void py_release(struct flow_consumer *c, struct flow *f, struct flow_summ
         in.n = pf->len;
         in.not_kept = pf->not_kept;
     }
-    if (in.not_kept) s->truncated++;
-    in.want_traceback = !s->traceback_shown;
+    if (in.not_kept) atomic_fetch_add(&run.truncated, 1);
+    in.want_traceback = !pyembed_traceback_claimed(s->pe);
     struct pyembed_result r;
     pyembed_call(s->pe, &in, &r);
-    s->calls++;
+    atomic_fetch_add(&run.calls, 1);
     handle_result(s, rec, &r, in.not_kept);
     pyembed_result_free(&r);
 done:
     if (map) munmap(map, maplen);
     if (fd >= 0) close(fd);
-    pyflow_free(s, pf);
+    pyflow_free(pf);
 }
 
 static const struct flow_consumer_ops python_ops = {
@@ -462,6 +483,16 @@ static void python_destroy(void *self)
 {
     struct py_scan *s = self;
     if (!s) return;
+    pthread_mutex_lock(&run.lock);
+    if (--run.instances == 0) {             /* the run is over: a next one starts afresh */
+        run.finished = 0;
+        atomic_store(&run.calls, 0);
+        atomic_store(&run.exceptions, 0);
+        atomic_store(&run.unreadable, 0);
+        atomic_store(&run.truncated, 0);
+        atomic_store(&run.not_kept, 0);
+    }
+    pthread_mutex_unlock(&run.lock);
     pyembed_close(s->pe);
     free(s->result_tag);
     free(s->error_tag);
@@ -510,27 +541,37 @@ static void *python_create(const struct scan_env *env, char *err, size_t errlen)
     s->memcap = memcap;
     s->result_tag = start_tag("result", path, module, function);
     s->error_tag = start_tag("error", path, module, function);
+    pthread_mutex_lock(&run.lock);
+    run.instances++;
+    pthread_mutex_unlock(&run.lock);
     return s;
 }
 
+/* Every instance finishes; the last one says what happened in the run. */
 static int python_finish(void *self, struct scan_end *end, char *err, size_t errlen)
 {
     (void)end;
     struct py_scan *s = self;
     pyembed_flush(s->pe);
-    if (s->truncated)
+    pthread_mutex_lock(&run.lock);
+    bool last = ++run.finished == run.instances;
+    pthread_mutex_unlock(&run.lock);
+    if (!last) return 0;
+    uint64_t calls = atomic_load(&run.calls), exc = atomic_load(&run.exceptions);
+    uint64_t unread = atomic_load(&run.unreadable), part = atomic_load(&run.truncated);
+    if (part)
         log_warn("python: %" PRIu64 " flow(s) given in part, %" PRIu64 " bytes left out (kept: %" PRIu64
-                 " bytes per flow, py_memcap %" PRIu64 " for all; the bytes of a finished flow are held until it is released: "
-                 "-S closed_linger=1 releases flows sooner)", s->truncated, s->env->ctr->n[C_PY_NOT_KEPT],
+                 " bytes per flow, py_memcap %" PRIu64 " for all; the bytes of a finished flow are held until it"
+                 " is released: -S closed_linger=1 releases flows sooner)", part, (uint64_t)atomic_load(&run.not_kept),
                  s->bound, s->memcap);
-    if (!s->exceptions && !s->unreadable) return 0;
+    if (!exc && !unread) return 0;
     int n = 0;
-    if (s->exceptions)
+    if (exc)
         n = snprintf(err, errlen, "python: %s.%s raised an exception on %" PRIu64 " of %" PRIu64 " flow(s)",
-                     s->module, s->function, s->exceptions, s->calls);
-    if (s->unreadable && n >= 0 && (size_t)n < errlen)
+                     s->module, s->function, exc, calls);
+    if (unread && n >= 0 && (size_t)n < errlen)
         snprintf(err + n, errlen - (size_t)n, "%s%" PRIu64 " flow file(s) could not be read for python",
-                 n ? "; " : "python: ", s->unreadable);
+                 n ? "; " : "python: ", unread);
     return -1;
 }
 

@@ -18,6 +18,8 @@
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -224,9 +226,15 @@ struct pyembed {
     PyObject *fn;                   /* the user's function */
     PyObject *run, *mapped, *describe, *flush;   /* the helper's functions */
     bool two;                       /* fn takes the metadata */
+    char *path, *module, *function; /* what it was opened with */
+    unsigned users;                 /* opens not closed yet (under lock) */
+    atomic_bool traceback_claimed;
 };
 
-static bool running;                /* one interpreter per process */
+/* The one interpreter of the process, shared by every open of the same
+ * configuration (-j: one scanner instance per worker). */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pyembed *shared;
 
 /* The pending exception as one line ("Type: message"), cleared. */
 static void exc_line(struct pyembed *pe, char *buf, size_t len)
@@ -361,24 +369,38 @@ static void drop_refs(struct pyembed *pe)
     pe->fn = pe->run = pe->mapped = pe->describe = pe->flush = NULL;
 }
 
-struct pyembed *pyembed_open(const struct pyembed_config *cfg, char *err, size_t errlen)
+static bool same(const char *a, const char *b) { return !strcmp(a, b); }
+
+static struct pyembed *open_first(const struct pyembed_config *cfg, char *err, size_t errlen)
 {
-    if (running) {
-        snprintf(err, errlen, "python: the interpreter is already running");
-        return NULL;
-    }
     if (!load_python(err, errlen) || !start_interpreter(err, errlen))
         return NULL;
-    running = true;
     struct pyembed *pe = xcalloc(1, sizeof *pe);
     if (!load_helper(pe, err, errlen) || !find_function(pe, cfg, err, errlen)) {
         drop_refs(pe);
         P.FinalizeEx();
-        running = false;
         free(pe);
         return NULL;
     }
+    pe->path = xstrdup(cfg->path);
+    pe->module = xstrdup(cfg->module);
+    pe->function = xstrdup(cfg->function);
     pe->main = P.Eval_SaveThread();             /* the GIL is taken per call */
+    return pe;
+}
+
+struct pyembed *pyembed_open(const struct pyembed_config *cfg, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&lock);
+    struct pyembed *pe = shared;
+    if (pe && !(same(pe->path, cfg->path) && same(pe->module, cfg->module) && same(pe->function, cfg->function))) {
+        snprintf(err, errlen, "python: the interpreter already runs %s.%s", pe->module, pe->function);
+        pe = NULL;
+    } else if (!pe) {
+        pe = shared = open_first(cfg, err, errlen);
+    }
+    if (pe) pe->users++;
+    pthread_mutex_unlock(&lock);
     return pe;
 }
 
@@ -397,12 +419,26 @@ void pyembed_flush(struct pyembed *pe)
 void pyembed_close(struct pyembed *pe)
 {
     if (!pe) return;
-    P.Eval_RestoreThread(pe->main);
-    drop_refs(pe);
-    P.FinalizeEx();                             /* flushes sys.stdout, sys.stderr */
-    running = false;
-    free(pe);
+    pthread_mutex_lock(&lock);
+    if (--pe->users == 0) {
+        P.Eval_RestoreThread(pe->main);
+        drop_refs(pe);
+        P.FinalizeEx();                         /* flushes sys.stdout, sys.stderr */
+        free(pe->path);
+        free(pe->module);
+        free(pe->function);
+        free(pe);
+        shared = NULL;
+    }
+    pthread_mutex_unlock(&lock);
 }
+
+bool pyembed_claim_traceback(struct pyembed *pe)
+{
+    return !atomic_exchange(&pe->traceback_claimed, true);
+}
+
+bool pyembed_traceback_claimed(struct pyembed *pe) { return atomic_load(&pe->traceback_claimed); }
 
 bool pyembed_arg_parse(const char *s, enum pyembed_arg *out)
 {

@@ -5,11 +5,13 @@
  * headers are of) only when the scanner runs, so runs without -e python
  * neither need it nor map it (about 3 MB of RSS: relocations).
  *
- * Threads: pyembed_open starts the interpreter and releases the GIL before
- * it returns; pyembed_call takes the GIL (PyGILState) for the call and gives
- * it back, so it may be called from any thread (calls are serialised by the
- * GIL); pyembed_close must run on the thread that called pyembed_open.  One
- * interpreter per process: a second pyembed_open before pyembed_close fails.
+ * One interpreter per process, shared: the first pyembed_open starts it
+ * (and releases the GIL before it returns), later ones with the same
+ * configuration get the same handle (-j: one scanner instance per worker),
+ * another configuration is refused; the last pyembed_close ends it, on the
+ * thread of the first pyembed_open.  pyembed_call takes the GIL
+ * (PyGILState) for the call and gives it back: it may be called from any
+ * thread, at the same time (the GIL serialises the Python code).
  */
 #ifndef TCPFLOW_SCAN_PYTHON_EMBED_H
 #define TCPFLOW_SCAN_PYTHON_EMBED_H
@@ -27,10 +29,11 @@ struct pyembed_config {
     const char *function;       /* an attribute of the module, callable */
 };
 
-/* Loads libpython, starts the interpreter (no signal handlers, no
- * bytecode written), imports the module, finds the function.  NULL with
- * one line in err when anything fails (libpython missing, the module or
- * function not found, an exception at import). */
+/* The first open loads libpython, starts the interpreter (no signal
+ * handlers, no bytecode written), imports the module, finds the function;
+ * later ones share it.  NULL with one line in err when anything fails
+ * (libpython missing, the module or function not found, an exception at
+ * import, another configuration already running). */
 struct pyembed *pyembed_open(const struct pyembed_config *cfg, char *err, size_t errlen);
 
 /* Whether the function takes a second positional parameter (the metadata). */
@@ -39,8 +42,16 @@ bool pyembed_wants_meta(const struct pyembed *pe);
 /* Flushes Python's sys.stdout and sys.stderr (what plug-ins printed). */
 void pyembed_flush(struct pyembed *pe);
 
-/* Ends the interpreter (flushing what it buffered); NULL is a no-op. */
+/* One open fewer; the last ends the interpreter (flushing what it
+ * buffered).  NULL is a no-op. */
 void pyembed_close(struct pyembed *pe);
+
+/* True for the first caller only, of all that share the interpreter (to
+ * print one traceback). */
+bool pyembed_claim_traceback(struct pyembed *pe);
+
+/* Whether it was claimed (then a call need not format a traceback). */
+bool pyembed_traceback_claimed(struct pyembed *pe);
 
 enum pyembed_arg {
     PYARG_STR,                  /* str, the bytes decoded as latin-1 (one copy) */

@@ -22,6 +22,8 @@
 #     with every py_arg; regexSearch's offsets point at its matches
 # 10. real traffic between network namespaces (netlab.py): every direction's
 #     result is what the peer sent (skipped without root/netns)
+# 11. -j 4 (three scanner instances on worker threads, one interpreter): the
+#     same results as -j 1, with and without files; one traceback, one count
 . "$(dirname "$0")/lib.sh"
 T=$TCPFLOW
 P=$TOP/tests/e2e/python
@@ -244,4 +246,25 @@ if [ "$(id -u)" = 0 ] && out=$("$PY" "$RT/netlab.py" probe 2>&1); then
 else
     echo "real traffic not checked: ${out:-not root}"
 fi
+# ---- 11. -j: one instance per worker, one interpreter ----
+jf=0
+for name in large_web_mix_3.8m.pcap many_flows_650_http_responses.pcap echo_500_connections.pcap; do
+    for fx in "" -FX; do
+        for j in 1 4; do        # the same directory: the results name the flow files
+            rm -rf "$tmp/j"
+            $T -j $j -r "$CORPUS/$name" -o "$tmp/j" $fx $PYS -S py_function=meta >/dev/null 2>&1
+            $CHK results "$tmp/j/report.xml" > "$tmp/j$j.txt"
+        done
+        [ -s "$tmp/j1.txt" ] && cmp -s "$tmp/j1.txt" "$tmp/j4.txt" || { bad "-j 4 $fx $name: results differ from -j 1"; diff "$tmp/j1.txt" "$tmp/j4.txt" | head -5; jf=1; }
+        rm -rf "$tmp/j"
+    done
+done
+for j in 1 4; do
+    $T -j $j -r "$C" -o "$tmp/je$j" $PYS -S py_function=odd_raises >/dev/null 2>"$tmp/je$j.err"; echo $? > "$tmp/je$j.rc"
+done
+[ "$(cat "$tmp/je4.rc")" = 1 ] && [ "$(grep -c '^Traceback' "$tmp/je4.err")" = 1 ] \
+    && [ "$(grep 'raised an exception on [0-9]* of' "$tmp/je4.err")" = "$(grep 'raised an exception on [0-9]* of' "$tmp/je1.err")" ] \
+    && [ "$(grep -c 'raised an exception on [0-9]* of' "$tmp/je4.err")" = 1 ] \
+    || { bad "-j 4 exceptions: exit $(cat "$tmp/je4.rc"), $(grep -c '^Traceback' "$tmp/je4.err") tracebacks, $(grep 'of [0-9]* flow' "$tmp/je4.err")"; jf=1; }
+[ $jf = 0 ] && ok "-j 4: the same results as -j 1 on 3 captures, with files and -FX; exceptions: one traceback, one count ($(grep -o 'on [0-9]* of [0-9]* flow(s)' "$tmp/je4.err"))"
 finish

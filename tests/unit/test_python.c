@@ -582,6 +582,78 @@ static void test_no_object_leak(void **st)
     }
 }
 
+struct worker {
+    struct h *h;
+    int n;
+};
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    for (int i = 0; i < w->n; i++) {
+        struct flow f = { 0 };
+        data(w->h, &f, 0, i % 2 ? "x, raises" : "ok");
+        free(release_new(w->h, &f));
+    }
+    return NULL;
+}
+
+/* -j: one instance per worker, one interpreter: calls at the same time
+ * from two threads, py_memcap shared, one traceback, and the counts said
+ * once, by the last instance to finish. */
+static void test_instances(void **st)
+{
+    (void)st;
+    struct h a, b, c;
+    h_init(&a, "boom");
+    h_set(&a, "py_memcap", "1000");
+    assert_true(h_create(&a));
+    live = NULL;                        /* b must not end a */
+    h_init(&b, "boom");
+    h_set(&b, "py_memcap", "1000");
+    assert_true(h_create(&b));
+    h_init(&c, "hx");                   /* another function: refused while a and b run */
+    c.self = c.sc->create(&c.env, c.err, sizeof c.err);
+    assert_null(c.self);
+    assert_non_null(strstr(c.err, "python: the interpreter already runs tplug.boom"));
+
+    struct flow fa = { 0 }, fb = { 0 };
+    static char s300[301], s600[601];
+    memset(s300, 'a', 300);
+    memset(s600, 'a', 600);
+    data(&a, &fa, 0, s300);             /* 512 of room */
+    data(&b, &fb, 0, s600);             /* 488 of the shared 1000 left */
+    assert_int_equal(b.ctr.n[C_PY_NOT_KEPT], 112);
+    free(release_new(&a, &fa));
+    free(release_new(&b, &fb));
+
+    struct worker wa = { &a, 300 }, wb = { &b, 300 };
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, worker_run, &wa), 0);
+    assert_int_equal(pthread_create(&tb, NULL, worker_run, &wb), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.ctr.n[C_PY_EXCEPTIONS], 150);
+    assert_int_equal(b.ctr.n[C_PY_EXCEPTIONS], 150);
+    struct scan_end end = { "x.pcap", NULL };
+    char err[512] = "";
+    assert_int_equal(a.sc->finish(a.self, &end, err, sizeof err), 0);     /* not the last */
+    assert_string_equal(err, "");
+    assert_int_equal(b.sc->finish(b.self, &end, err, sizeof err), -1);
+    assert_string_equal(err, "python: tplug.boom raised an exception on 300 of 602 flow(s)");
+    a.sc->destroy(a.self);
+    b.sc->destroy(b.self);
+    live = NULL;
+    struct h d;                         /* and a new run starts afresh */
+    h_start(&d, "boom");
+    struct flow f = { 0 };
+    data(&d, &f, 0, "x");
+    free(release_new(&d, &f));
+    assert_int_equal(d.sc->finish(d.self, &end, err, sizeof err), -1);
+    assert_string_equal(err, "python: tplug.boom raised an exception on 1 of 1 flow(s)");
+    h_free(&d);
+}
+
 static void create_fails(const char *what, const char *name, const char *value, const char *message)
 {
     struct h h;
@@ -666,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_kept_memoryview),
         cmocka_unit_test(test_thread),
         cmocka_unit_test(test_no_object_leak),
+        cmocka_unit_test(test_instances),
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_settings_listed),
     };
