@@ -75,15 +75,17 @@ static int setup_outdir(const struct options *o, const struct privs *pv)
 
 /* What report.xml says of the run. */
 static void run_status(char *s, size_t n, const char *error, int sig, bool live, bool input_failed,
-                       bool out_failed)
+                       bool out_failed, bool scan_failed)
 {
     if (error) snprintf(s, n, "error: %s", error);
     else if (sig && live) snprintf(s, n, "stopped by %s", inputs_signal_name(sig));
     else if (sig) snprintf(s, n, "interrupted by %s", inputs_signal_name(sig));
-    else if (input_failed && out_failed) snprintf(s, n, "completed with input and output errors");
-    else if (input_failed) snprintf(s, n, "completed with input errors");
-    else if (out_failed) snprintf(s, n, "completed with output errors");
-    else snprintf(s, n, "complete");
+    else if (!input_failed && !out_failed && !scan_failed) snprintf(s, n, "complete");
+    else
+        snprintf(s, n, "completed with %s%s%s%s%s errors", input_failed ? "input" : "",
+                 input_failed && (out_failed || scan_failed) ? (out_failed && scan_failed ? ", " : " and ") : "",
+                 out_failed ? "output" : "", out_failed && scan_failed ? " and " : "",
+                 scan_failed ? "scanner" : "");
 }
 
 /* The tracker's done callback: the losses count holes, the report gets
@@ -104,22 +106,25 @@ static void flow_done(void *arg, const struct flow_summary *rec)
  * console whose reader went away (EPIPE) ends quietly (0). */
 static int finish(struct pipeline *p, struct runreport *rep, struct losses *ls, const struct options *o, int rc)
 {
+    int input_rc_of_run = rc;               /* the inputs' own: damaged, unreadable */
     int sig = inputs_signal();
     struct inputs_result in;
     inputs_get_result(&in);
     struct pipeline_stats at_end, st;       /* before the remaining flows are closed */
+    pipeline_drain(p);                      /* -j: the workers caught up with the input */
     pipeline_stats(p, &at_end);
     pipeline_finish(p, sig ? FLOW_END_SIGNAL : FLOW_END_EOF);
     char input[1024], *summary = NULL;
     inputs_describe(o, input, sizeof input);
-    if (pipeline_scanners_finish(p, input, &summary) < 0) rc = 1;
+    bool scan_failed = pipeline_scanners_finish(p, input, &summary) < 0;
+    if (scan_failed) rc = 1;
     bool gone = in.reader_gone || pipeline_reader_gone(p);
     const char *error = gone ? NULL : pipeline_error(p);
     if (error) {
         log_error("stopped: %s", error);
         rc = 1;
     }
-    int input_rc = rc;
+    bool input_failed = input_rc_of_run != 0;
     uint64_t wf = pipeline_write_failures(p);
     if (wf) {
         log_error("%" PRIu64 " flow file(s) could not be written completely", wf);
@@ -145,7 +150,7 @@ static int finish(struct pipeline *p, struct runreport *rep, struct losses *ls, 
     }
     if (rep) {
         char status[700];
-        run_status(status, sizeof status, error, sig, in.live, input_rc != 0, wf || body_failures);
+        run_status(status, sizeof status, error, sig, in.live, input_failed, wf || body_failures, scan_failed);
         struct dfxml_losses dl;
         losses_dfxml(ls, &dl);
         struct runreport_end end = { status, at_end, st, &ctr, summary, &dl };

@@ -388,6 +388,11 @@ void pipeline_set_stable(struct pipeline *p, const uint8_t *lo, const uint8_t *h
     if (p->disp) dispatch_set_stable(p->disp, lo, hi);
 }
 
+void pipeline_drain(struct pipeline *p)
+{
+    if (p->disp) dispatch_drain(p->disp);
+}
+
 const uint8_t *pipeline_stable_low(struct pipeline *p)
 {
     return p->disp ? dispatch_stable_low(p->disp) : NULL;

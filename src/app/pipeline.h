@@ -42,6 +42,9 @@ void pipeline_packet(struct pipeline *p, const struct capture_pkt *cp);
  * Call with (NULL, NULL) before the input goes away. */
 void pipeline_set_stable(struct pipeline *p, const uint8_t *lo, const uint8_t *hi);
 
+/* -j: wait until the workers have handled everything sent so far. */
+void pipeline_drain(struct pipeline *p);
+
 /* The lowest byte of that range the workers still need, or NULL. */
 const uint8_t *pipeline_stable_low(struct pipeline *p);
 

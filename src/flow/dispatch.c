@@ -12,6 +12,7 @@
 #include "util/xalloc.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -524,11 +525,18 @@ const char *dispatch_error(struct dispatch *d) { return atomic_load(&d->error); 
 
 bool dispatch_start(struct dispatch *d)
 {
-    for (unsigned i = 0; i < d->cfg.workers; i++) {
-        if (pthread_create(&d->w[i].th, NULL, worker_main, &d->w[i]) != 0) return false;
-        d->w[i].started = true;
+    /* signals are the reader's to take (SIGINT stops the input): the
+     * workers start with every signal blocked */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    bool ok = true;
+    for (unsigned i = 0; i < d->cfg.workers && ok; i++) {
+        ok = pthread_create(&d->w[i].th, NULL, worker_main, &d->w[i]) == 0;
+        d->w[i].started = ok;
     }
-    return true;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok;
 }
 
 void dispatch_flush(struct dispatch *d)

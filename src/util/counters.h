@@ -105,7 +105,13 @@
     X(OUT_HASH_REREAD,       "flow files read back to hash them (-FM, bytes out of order)") \
     X(OUT_W_OTHER_DLT,       "-w packets of a link type other than the -w file's") \
     /* --shard (app/pipeline.c) */ \
-    X(SHARD_OTHER,           "TCP packets of connections of other shards (--shard)")
+    X(SHARD_OTHER,           "TCP packets of connections of other shards (--shard)") \
+    /* python scanner (scan/python.c) */ \
+    X(PY_EXCEPTIONS,         "python function calls that raised an exception") \
+    X(PY_CONVERTED,          "python results that were not str (written as str() of them)") \
+    X(PY_NOT_KEPT,           "bytes not given to the python function (in memory: past py_max_bytes or py_memcap)") \
+    X(PY_UNREADABLE,         "flow files the python scanner could not read") \
+    X(PY_RESULT_CUT,         "python results cut to fit the report")
 
 enum counter_id {
 #define X(id, text) C_##id,

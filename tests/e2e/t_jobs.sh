@@ -7,8 +7,9 @@
 #    machines), together write exactly the flow files of one run, and
 #    scripts/merge-reports.py makes one report of theirs holding the same fileobjects;
 #  * the same on real traffic through the impaired lab (when root and netns work).
-# JOBS_QUICK=1 (ThreadSanitizer): a subset of the corpus, default mode only.
+# JOBS_QUICK=1 (and under sanitizers): a sixth of the corpus, default mode only.
 . "$(dirname "$0")/lib.sh"
+[ -n "${TCPFLOW_SANITIZED:-}" ] && JOBS_QUICK=1      # sanitizers: a sixth of the corpus
 T=$TCPFLOW
 MERGE="$PY $TOP/scripts/merge-reports.py"
 
