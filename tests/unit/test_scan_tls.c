@@ -661,8 +661,8 @@ static int teardown(void **st)
 {
     (void)st;
     clean_outdir();
+    unlink(keylog_path);            /* (a path through outdir: before it goes) */
     rmdir(outdir);
-    unlink(keylog_path);
     return 0;
 }
 
