@@ -8,7 +8,8 @@
  * data, bit 2 the direction closes after it, bit 3 the segment is given
  * again from 3 bytes before its start (late and overlapping bytes), bit 4
  * the server's direction is the connection's first.
- * The plaintext files go to a directory in /dev/shm (emptied each run).
+ * The plaintext files go to a directory in /dev/shm (emptied each run,
+ * removed at exit).
  * Checks: nothing crashes, leaks or reads out of bounds; every XML
  * fragment the scanner adds is well-formed; a plaintext file is never
  * larger than the bytes given.
@@ -106,6 +107,16 @@ static void xml_ok(const char *x)
     free(doc);
 }
 
+static uint64_t empty_dir(void);
+
+/* At exit: the scratch directory and key log go. */
+static void cleanup(void)
+{
+    empty_dir();
+    rmdir(dir);
+    unlink(keylog);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!dir[0]) {
@@ -113,6 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(dir, sizeof dir, "/dev/shm/fuzz_scan_tls.%d", (int)getpid());
         CHECK(mkdir(dir, 0700) == 0 || access(dir, W_OK) == 0);
         snprintf(keylog, sizeof keylog, "%s.keys", dir);
+        atexit(cleanup);
     }
     if (size < 2)
         return 0;
