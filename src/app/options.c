@@ -364,6 +364,7 @@ static bool scanner_set(struct options *o, const char *name, bool on)
     for (size_t i = 0; scanner_registry[i]; i++) {
         if (!strcmp(scanner_registry[i]->name, name)) {
             o->scan[i] = on;
+            o->scan_off[i] = !on;
             return true;
         }
     }
@@ -414,6 +415,13 @@ static enum opt_result finalize(struct options *o, int argc, char **argv, bool l
     }
     if (o->chroot && !o->user) { log_error("-z option requires -U option"); return OPT_EXIT_ERR; }
     if (o->wfile && o->ninputs == 0) { log_error("currently the -w option requires the -r option"); return OPT_EXIT_ERR; }
+    /* -S tls_keylog=FILE is enough to decrypt: a scanner whose first setting is given runs */
+    for (size_t i = 0; scanner_registry[i]; i++) {
+        const struct scanner *sc = scanner_registry[i];
+        if ((sc->flags & SCAN_ON_BY_SETTING) && sc->settings && sc->settings[0].name && !o->scan_off[i] &&
+            options_setting(o, sc->settings[0].name))
+            o->scan[i] = true;
+    }
     if (!options_scanner_on(o, "tcpdemux") || Fx || o->console || o->pcap_per_flow) o->store_files = false;
     for (size_t i = 0; scanner_registry[i]; i++) {
         if (o->scan[i] && (scanner_registry[i]->flags & SCAN_NEEDS_FILES) && Fx) {

@@ -48,6 +48,7 @@ enum {
     SCAN_ON_BY_DEFAULT = 1,     /* enabled unless -x or -E says otherwise */
     SCAN_IN_ALL = 2,            /* -a and -e all enable it */
     SCAN_NEEDS_FILES = 4,       /* refused with -FX: it reads flow files */
+    SCAN_ON_BY_SETTING = 8,     /* enabled when its first setting is given with -S (unless -x) */
 };
 
 /* What a scanner is given at create: everything is borrowed for the run. */

@@ -3,6 +3,8 @@
  * direction beside its flow file, the handshake's facts in report.xml, and
  * with -e http the HTTP/1.x bodies inside.
  *
+ * -S tls_keylog=FILE alone turns it on (SCAN_ON_BY_SETTING).
+ *
  * One decryptor (scan/tls/session.h) per connection, in the connection's
  * slot, fed both directions' in-order bytes (FC_STREAM) in capture order.
  * Its plaintext goes to "<flow file>-PLAINTEXT" (scan/tls/tlsfile.h), made
@@ -533,7 +535,7 @@ static const struct scan_setting tls_settings[] = {
 const struct scanner scan_tls = {
     .name = "tls",
     .description = "Decrypts TLS with a key log (-S tls_keylog=FILE): plaintext files, HTTP bodies with -e http",
-    .flags = 0,
+    .flags = SCAN_ON_BY_SETTING,
     .settings = tls_settings,
     .create = tls_create,
     .destroy = tls_destroy,

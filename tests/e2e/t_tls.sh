@@ -162,15 +162,11 @@ if capture impaired --drop 2 --drop-after 1 --dup 1 --reorder 2; then
     rc=$?
     [ $rc = 1 ] && grep -q "tls_keylog" "$work/R2.err" && ok "-e tls without a key log: exit 1" \
         || bad "-e tls without a key log: exit $rc"
-    # -S tls_keylog alone turns the scanner on (once app/options.c does it)
-    tf "$work/I" -S tls_keylog="$work/nonexistent.log"
-    if [ $? = 1 ]; then
-        tf "$work/I" -S tls_keylog="$K"
-        [ "$(ls "$work/I" | grep -c -- -PLAINTEXT)" -gt 0 ] && ok "-S tls_keylog alone enables the scanner" \
-            || bad "-S tls_keylog alone: no plaintext"
-    else
-        echo "note: -S tls_keylog without -e tls does not enable the scanner in this build (app/options.c)"
-    fi
+    # -S tls_keylog alone turns the scanner on; -x tls keeps it off
+    tf "$work/I" -S tls_keylog="$K" && [ "$(sums "$work/I")" = "$(tf "$work/I2" -e tls -S tls_keylog="$K"; sums "$work/I2")" ] \
+        && ok "-S tls_keylog alone enables the scanner" || bad "-S tls_keylog alone: not the files of -e tls"
+    tf "$work/I3" -x tls -S tls_keylog="$K"
+    [ "$(ls "$work/I3" | grep -c -- -PLAINTEXT)" = 0 ] && ok "-x tls -S tls_keylog: off" || bad "-x tls: plaintext written"
 fi
 
 # ---- live: tcpflow on the link while the key log grows ----
