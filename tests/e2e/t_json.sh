@@ -55,7 +55,8 @@ for f in "$CORPUS"/*.pcap "$CORPUS"/*.pcapng "$CORPUS"/*.cap; do
     esac
 done
 echo "    $same captures: jq text = 1.6.1's; $tsh: = tshark's reassembly; $listed listed"
-[ "$same" -gt 30 ] || bad "only $same captures equal to 1.6.1"
+# (26 since tunnels and NFLOG decode: 1.6.1 prints nothing of those seven)
+[ "$same" -gt 20 ] || bad "only $same captures equal to 1.6.1"
 
 # -J alone: files, nothing printed (1.6.1 the same)
 rm -rf a b && mkdir a b
