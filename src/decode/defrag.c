@@ -171,6 +171,7 @@ struct arrival {
     uint32_t s, e, len;                /* bytes [s, e) of the datagram */
     bool last;                         /* no MF / M */
     uint32_t src_now;                  /* the source's fragment count, this one included */
+    bool replaces;                     /* it showed the datagram under its key stale */
     struct frec r;
     struct survey sv;
 };
@@ -192,6 +193,7 @@ static struct dg *check_stale(struct defrag *d, struct dg *g, struct arrival *a)
     if (g && a->sv.noverlap && !a->sv.dup && a->src_now - g->src_seq > MAX_DIST &&
         !tomb_match(d, &a->k, a->h, &a->r)) {
         dfg_count(d, C_FRAG_STALE, 1);
+        a->replaces = true;
         dg_drop(d, g, d->drop_cb, d->drop_arg);
         memset(&a->sv, 0, sizeof a->sv);
         return NULL;
@@ -273,7 +275,12 @@ static bool complete(struct defrag *d, struct dg *g, const struct arrival *a,
     }
     build_output(d, g, outlen);
     uint32_t before = g->nfrags;
-    if (g->late && tcp_checksum_ok(g, d->out, *outlen) == 0 && split_generation(d, g)) {
+    /* Only a datagram that may mix two uses of its id is checked: after a late
+     * join, what came before it; in a replacement, the fragment that completed
+     * it (a delayed fragment of the datagram it replaced). */
+    if ((g->late || g->replaced) && tcp_checksum_ok(g, d->out, *outlen) == 0 &&
+        ((g->late && split_generation(d, g)) ||
+         (g->replaced && set_aside_fragment(d, g, a->src_now)))) {
         dfg_count(d, C_FRAG_STALE_SPLIT, before - g->nfrags);
         *outlen = 0;
         if (!g->pieces.head)
@@ -357,8 +364,11 @@ bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint64_t zone,
     }
     if (!reserve(d, g, need_bytes(d, g, &a), frame))
         return false;
-    if (!g)
+    if (!g) {
         g = dg_create(d, &a.k, a.h);
+        g->replaced = a.replaces;
+        g->start_seq = a.src_now;
+    }
     take(d, g, &a);
     if (!g->end_known || g->held != g->end)
         return false;

@@ -105,6 +105,11 @@ struct dg {
     uint32_t gen_seq;                  /* src count of the latest late join */
     uint32_t gen_nfrags;               /* nfrags before it */
     uint32_t end_seq;                  /* src count of the fragment that fixed the end */
+    /* Replacement: g began with the fragment that showed a stale datagram under
+     * its key (FRAG_STALE).  That datagram's delayed fragments may still come
+     * and fill g's gaps: see set_aside_fragment. */
+    bool replaced;
+    uint32_t start_seq;                /* src count of the fragment that began g */
     size_t cost;                       /* bytes charged to defrag_held_bytes */
     struct dlist frames;               /* struct kframe */
 };
@@ -223,6 +228,9 @@ int tcp_checksum_ok(const struct dg *g, const uint8_t *o, size_t n);
 /* Drop what came before g's late join; false (nothing changed) when there
  * is nothing older. */
 bool split_generation(struct defrag *d, struct dg *g);
+/* Drop the pieces of the fragment with source count seq from g, a
+ * replacement; false (nothing changed) when that fragment began g. */
+bool set_aside_fragment(struct defrag *d, struct dg *g, uint32_t seq);
 /* Does [s,e) share bytes with a piece from before g's late join? */
 bool overlaps_older(const struct dg *g, uint32_t s, uint32_t e);
 

@@ -239,29 +239,29 @@ int tcp_checksum_ok(const struct dg *g, const uint8_t *o, size_t n)
 
 static bool seq_before(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 
-/* g completed with a wrong TCP checksum after a late join: drop what came
- * before the late join (an older datagram that used the same id), keep the
- * newer generation waiting for the rest.  Returns false (and changes
- * nothing) when there is nothing older to drop. */
-bool split_generation(struct defrag *d, struct dg *g)
+/* Take out of g the pieces and kept frames picked by pick(seq, arg), and
+ * the end if the fragment that fixed it is picked; n fragments go with them.
+ * Returns false (and changes nothing) when no piece is picked. */
+static bool set_aside(struct defrag *d, struct dg *g, bool (*pick)(uint32_t, uint32_t),
+                      uint32_t arg, uint32_t n)
 {
     bool any = false;
     for (struct piece *p = piece_first(g); p && !any; p = piece_next(p))
-        any = seq_before(p->seq, g->gen_seq);
+        any = pick(p->seq, arg);
     if (!any)
         return false;
     for (struct piece *p = piece_first(g), *next; p; p = next) {
         next = piece_next(p);
-        if (seq_before(p->seq, g->gen_seq)) {
+        if (pick(p->seq, arg)) {
             g->held -= p->len;
             piece_free(d, g, p);
         }
     }
-    for (struct dlnode *n = g->frames.head, *next; n; n = next) {
-        next = n->next;
-        struct kframe *k = container_of(n, struct kframe, node);
-        if (seq_before(k->seq, g->gen_seq)) {
-            dlist_unlink(&g->frames, n);
+    for (struct dlnode *nd = g->frames.head, *next; nd; nd = next) {
+        next = nd->next;
+        struct kframe *k = container_of(nd, struct kframe, node);
+        if (pick(k->seq, arg)) {
+            dlist_unlink(&g->frames, nd);
             if (d->drop_cb)
                 d->drop_cb(d->drop_arg, &k->f);
             g->cost -= sizeof *k + k->f.caplen;
@@ -269,10 +269,9 @@ bool split_generation(struct defrag *d, struct dg *g)
             free(k);
         }
     }
-    g->nfrags -= g->gen_nfrags;
-    g->gen_nfrags = 0;
+    g->nfrags -= n;
     g->max_end = g->pieces.tail ? pend(piece_last(g)) : 0;
-    if (g->end_known && seq_before(g->end_seq, g->gen_seq))
+    if (g->end_known && pick(g->end_seq, arg))
         g->end_known = false;
     if (!g->pieces.head || piece_first(g)->off != 0) {
         if (g->hdr) {
@@ -284,6 +283,32 @@ bool split_generation(struct defrag *d, struct dg *g)
         g->hdrlen = 0;
     }
     return true;
+}
+
+static bool older_than(uint32_t seq, uint32_t gen) { return seq_before(seq, gen); }
+static bool same_seq(uint32_t seq, uint32_t which) { return seq == which; }
+
+/* g completed with a wrong TCP checksum after a late join: drop what came
+ * before the late join (an older datagram that used the same id), keep the
+ * newer generation waiting for the rest.  Returns false (and changes
+ * nothing) when there is nothing older to drop. */
+bool split_generation(struct defrag *d, struct dg *g)
+{
+    if (!set_aside(d, g, older_than, g->gen_seq, g->gen_nfrags))
+        return false;
+    g->gen_nfrags = 0;
+    return true;
+}
+
+/* g, a replacement, completed with a wrong TCP checksum: the fragment that
+ * completed it (source count seq) is taken for a delayed fragment of the
+ * stale datagram g replaced, and set aside; g waits for its own.  Returns
+ * false when that fragment is the one that began g (nothing to tell apart). */
+bool set_aside_fragment(struct defrag *d, struct dg *g, uint32_t seq)
+{
+    if (seq == g->start_seq)
+        return false;
+    return set_aside(d, g, same_seq, seq, 1);
 }
 
 /* Does [s,e) share bytes with a piece from before g's late join? */

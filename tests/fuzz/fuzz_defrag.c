@@ -68,6 +68,8 @@ struct sdg {                         /* the model of one datagram */
     bool late;                       /* a late join happened: */
     uint32_t gen_seq, gen_nfrags;    /* its source count, fragments before it */
     uint32_t end_seq;                /* source count of the fragment that fixed the end */
+    bool replaced;                   /* began with the fragment that showed one stale */
+    uint32_t start_seq;              /* source count of that fragment */
 };
 
 static struct mrec tomb[NKEYS][TMAX];   /* per key, oldest first */
@@ -97,7 +99,7 @@ static void sfree(unsigned key)
     g->nrec = 0;
     g->rec_over = false;
     g->nfrags = g->gen_nfrags = 0;
-    g->late = false;
+    g->late = g->replaced = false;
     shadow[key] = NULL;
 }
 
@@ -326,6 +328,42 @@ static void split(unsigned key, bool keep, struct expect *ex)
         sdrop(key, ex);
 }
 
+/* A replacement whose TCP checksum fails: the bytes of the fragment that
+ * completed it (source count seq) are set aside; a datagram left with none is
+ * dropped.  False when that fragment holds no byte (nothing changes). */
+static bool aside_one(unsigned key, uint32_t seq, bool keep, struct expect *ex)
+{
+    struct sdg *g = shadow[key];
+    bool any = false;
+    for (uint32_t i = 0; i < g->max_end && !any; i++)
+        any = g->owner[i] && g->bseq[i] == seq;
+    if (!any || seq == g->start_seq)
+        return false;
+    uint32_t top = 0;
+    for (uint32_t i = 0; i < g->max_end; i++) {
+        if (g->owner[i] && g->bseq[i] == seq) {
+            g->owner[i] = 0;
+            g->held--;
+        }
+        if (g->owner[i])
+            top = i + 1;
+    }
+    g->max_end = top;
+    if (g->end_known && g->end_seq == seq)
+        g->end_known = false;
+    if (!g->owner[0])
+        g->hdrlen = 0;
+    ex->n[C_FRAG_STALE_SPLIT] += 1;
+    if (keep) {
+        ex->frames += 1;
+        g->nframes -= 1;
+    }
+    g->nfrags -= 1;
+    if (top == 0)
+        sdrop(key, ex);
+    return true;
+}
+
 static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_policy pol,
                   bool keep, uint16_t fragno, struct expect *ex)
 {
@@ -356,11 +394,13 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
                           (!x->more && !g->end_known && g->max_end > e) ||
                           (x->more && g->end_known && e > g->end));
     struct mrec r = { s, x->len, x->more, x->seed };
+    bool replaces = false;
     /* stale: a contradicting fragment more than 64 of its source's
      * fragments after the datagram's last one (not a late duplicate) */
     if (g && any && !dup && src_now - g->src_seq > 64 && !tomb_has(x->key, &r)) {
         ex->n[C_FRAG_STALE] = 1;
         sdrop(x->key, ex);
+        replaces = true;
         g = NULL;
         any = dup = conflict = false;
     }
@@ -392,8 +432,11 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
         ex->frames += keep;
         return;
     }
-    if (!g)
+    if (!g) {
         g = sget(x->key);
+        g->replaced = replaces;
+        g->start_seq = src_now;
+    }
     if (g->nfrags && !dup && src_now - g->src_seq > 64) {
         g->late = true;                          /* a late join */
         g->gen_seq = src_now;
@@ -489,15 +532,20 @@ static void model(const struct rec *x, const struct ip_pkt *ip, enum defrag_poli
         o[g->nh_off] = g->frag_nh;
     }
     /* A late join whose datagram fails the TCP checksum: the bytes that came
-     * before it are set aside, the rest waits. */
-    if (g->late && older_in(g, 0, g->max_end) &&
-        tcp_sum(x->family, x->proto, g, o, ex->outlen) == 0) {
-        free(ex->out);
-        ex->out = NULL;
-        ex->outlen = 0;
-        ex->done = false;
-        split(x->key, keep, ex);
-        return;
+     * before it are set aside, the rest waits.  A replacement that fails it:
+     * the fragment that completed it (a delayed one of the datagram it
+     * replaced) is set aside. */
+    if ((g->late || g->replaced) && tcp_sum(x->family, x->proto, g, o, ex->outlen) == 0) {
+        bool older = g->late && older_in(g, 0, g->max_end);
+        if (older || (g->replaced && aside_one(x->key, src_now, keep, ex))) {
+            if (older)
+                split(x->key, keep, ex);
+            free(ex->out);
+            ex->out = NULL;
+            ex->outlen = 0;
+            ex->done = false;
+            return;
+        }
     }
     ex->n[C_FRAG_REASSEMBLED] = 1;
     tomb_add(x->key, g);

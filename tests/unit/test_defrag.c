@@ -1089,6 +1089,8 @@ static void test_late_duplicate_then_id_reuse(void **state)
                     }
 }
 
+static void tcp_fill(const struct fk *k, uint8_t *p, size_t n, uint32_t seed);
+
 /* The id-reuse case found in real traffic: a datagram A that lost fragments
  * lingers; far later (more than 64 fragments from the same source) B reuses
  * its id and contradicts the held bytes: A is stale, dropped, and B comes out
@@ -1097,13 +1099,13 @@ static void test_stale_datagram_reinit(void **state)
 {
     (void)state;
     const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
-    uint8_t a[4000], b[4000], x[8] = { 0 };
-    fill_pattern(a, sizeof a, 1);
-    fill_pattern(b, sizeof b, 2);
+    uint8_t a[3460], b[3460], x[8] = { 0 };
     for (int far = 0; far < 2; far++) {
         struct counters c;
         struct defrag *d = mk(DEFRAG_FIRST, &c);
         struct fk k = v4k(0x7777);
+        tcp_fill(&k, a, sizeof a, 1);      /* B, a replacement, is checked */
+        tcp_fill(&k, b, sizeof b, 2);
         int64_t t = 1000 * SEC;
         assert_false(add_cut(d, &k, &cu, 0, a, t));            /* A: first fragment only */
         int others = far ? 100 : 10;
@@ -1245,6 +1247,65 @@ static void test_reuse_after_lost_fragments(void **state)
         assert_int_equal(defrag_datagrams(d), 100);
         defrag_free(d);
     }
+}
+
+/* Found on real traffic (t_realtraffic_frag under load, one run in ten):
+ * datagram A keeps its first two fragments, its last is delayed ~40 ms.  B,
+ * of another connection, reuses the id: B's first contradicts A's and shows
+ * A stale (A is dropped, B starts afresh).  Then A's delayed last fragment
+ * comes before B's own and completes B: a segment of B's head and A's tail,
+ * with a wrong TCP checksum.  It is not delivered: that fragment is set aside
+ * and B's own last one completes B exact.  Every policy, IPv4 and IPv6, with
+ * and without kept frames.  The other order (A's fragment fills B's gap and
+ * B's middle completes it) delivers nothing either. */
+static void test_stale_then_delayed_fragment(void **state)
+{
+    (void)state;
+    const struct cuts cu = { 3, { 0, 1480, 2960 }, 3460 };
+    for (int fam = 4; fam <= 6; fam += 2)
+        for (int pol = 0; pol < 6; pol++)
+            for (int keep = 0; keep < 2; keep++)
+                for (int order = 0; order < 2; order++) {
+                    struct fk k = fam == 4 ? v4k(0x0a73) : v6k(0x0a73, false);
+                    uint8_t a[3460], b[3460];
+                    tcp_fill(&k, a, sizeof a, 61);
+                    tcp_fill(&k, b, sizeof b, 62);
+                    struct defrag_config cfg;
+                    defrag_config_default(&cfg);
+                    cfg.policy = POLICIES[pol];
+                    cfg.keep_frames = keep;
+                    struct counters c;
+                    memset(&c, 0, sizeof c);
+                    struct defrag *d = defrag_new(&cfg, &c);
+                    struct frames fs;
+                    memset(&fs, 0, sizeof fs);
+                    defrag_set_drop_cb(d, frame_cb, &fs);
+                    int64_t t = 1000 * SEC;
+                    assert_false(add_cut(d, &k, &cu, 0, a, t));
+                    assert_false(add_cut(d, &k, &cu, 1, a, t + 1));
+                    others_from_source(d, &k, t + 2);
+                    assert_false(add_cut(d, &k, &cu, 0, b, t + 200));    /* A is stale */
+                    assert_int_equal(c.n[C_FRAG_STALE], 1);
+                    assert_int_equal(fs.n, keep ? 2 : 0);                /* A0, A1 */
+                    if (order == 0) {
+                        assert_false(add_cut(d, &k, &cu, 1, b, t + 201));
+                        assert_false(add_cut(d, &k, &cu, 2, a, t + 202)); /* not B0 B1 A2 */
+                        assert_int_equal(c.n[C_FRAG_STALE_SPLIT], 1);
+                        assert_int_equal(fs.n, keep ? 3 : 0);
+                        assert_true(add_cut(d, &k, &cu, 2, b, t + 203));
+                        check_out(&k, b, sizeof b);
+                        assert_int_equal(c.n[C_FRAG_REASSEMBLED], 1);
+                    } else {
+                        assert_false(add_cut(d, &k, &cu, 2, a, t + 201));
+                        assert_false(add_cut(d, &k, &cu, 1, b, t + 202)); /* not B0 B1 A2 */
+                        assert_int_equal(c.n[C_FRAG_STALE_SPLIT], 1);
+                        assert_false(add_cut(d, &k, &cu, 2, b, t + 203));
+                        assert_int_equal(c.n[C_FRAG_REASSEMBLED], 0);
+                    }
+                    defrag_finish(d, frame_cb, &fs);
+                    assert_int_equal(defrag_held_bytes(d), 0);
+                    defrag_free(d);
+                }
 }
 
 /* Found on real traffic too: datagram X keeps only its middle fragment
@@ -1773,6 +1834,7 @@ int main(void)
         cmocka_unit_test_teardown(test_reuse_before_delayed_first, teardown_got),
         cmocka_unit_test_teardown(test_reuse_after_lost_fragments, teardown_got),
         cmocka_unit_test_teardown(test_reuse_contradicts_older, teardown_got),
+        cmocka_unit_test_teardown(test_stale_then_delayed_fragment, teardown_got),
         cmocka_unit_test_teardown(test_checksum_only_decides_late_joins, teardown_got),
         cmocka_unit_test_teardown(test_without_tombstones_corrupts, teardown_got),
         cmocka_unit_test_teardown(test_late_duplicate_during_reuse, teardown_got),
