@@ -14,6 +14,7 @@
 
 #include "util/outdir.h"
 #include "util/counters.h"
+#include "util/list.h"
 #include "util/io.h"
 #include "util/log.h"
 #include "util/spawn.h"
@@ -23,6 +24,7 @@
 #define WBUF (32 * 1024)                 /* body bytes gathered per write() (they come packet by packet) */
 
 struct side {
+    struct http_out *o;
     char *path;
     xmlBufferPtr buf;
     xmlTextWriterPtr w;
@@ -31,8 +33,15 @@ struct side {
     bool failed;
     uint64_t size;
     EVP_MD_CTX *md;
-    uint8_t *wbuf;                       /* while a body file is open */
+    uint8_t *wbuf;                       /* while a body is in progress */
     size_t wlen;
+    bool created;                        /* the body file exists: reopen it to append */
+    struct dlnode lru;                   /* in files->lru while fd is open */
+};
+
+struct http_files {
+    unsigned max_open;
+    struct dlist lru;                    /* sides with an open body file, least recently used first */
 };
 
 struct http_out {
@@ -40,6 +49,7 @@ struct http_out {
     char *cmd;
     int alert_fd;
     bool digest;
+    struct http_files *files;
     struct counters *ctr;
     struct side s[2];
     unsigned failures;
@@ -54,10 +64,16 @@ struct http_out *http_out_new(const struct http_out_config *cfg, struct counters
     o->digest = cfg->digest;
     o->ctr = ctr;
     for (int i = 0; i < 2; i++) {
+        o->s[i].o = o;
         o->s[i].path = cfg->path[i] ? xstrdup(cfg->path[i]) : NULL;
         o->s[i].fd = -1;
     }
     return o;
+}
+
+void http_out_set_files(struct http_out *o, struct http_files *f)
+{
+    o->files = f;
 }
 
 void http_out_set_path(struct http_out *o, int dir, const char *path)
@@ -97,6 +113,18 @@ static void attr(xmlTextWriterPtr w, const char *name, const char *v)
     free(t);
 }
 
+struct http_files *http_files_new(unsigned max_open)
+{
+    struct http_files *f = xcalloc(1, sizeof *f);
+    f->max_open = max_open ? max_open : 1;
+    return f;
+}
+
+void http_files_free(struct http_files *f)
+{
+    free(f);                             /* every http_out using it is gone: its list is empty */
+}
+
 static void on_begin(void *arg, const struct http_msg *m)
 {
     struct http_out *o = arg;
@@ -105,6 +133,7 @@ static void on_begin(void *arg, const struct http_msg *m)
     s->name = NULL;
     s->fd = -1;
     s->failed = false;
+    s->created = false;
     s->size = 0;
     if (!s->path)
         return;
@@ -112,7 +141,8 @@ static void on_begin(void *arg, const struct http_msg *m)
     s->name = xmalloc(len);
     snprintf(s->name, len, "%s-%s-%03u%s%s", s->path, m->dir == HTTP_S2C ? "HTTPBODY" : "HTTPREQBODY",
              m->index, *m->ext ? "." : "", m->ext);
-    alert_line(o->alert_fd, "open", s->name);
+    if (m->dir == HTTP_S2C || m->has_body)   /* (1.6.1's line for every response; requests with a body) */
+        alert_line(o->alert_fd, "open", s->name);
 }
 
 static void fail_file(struct http_out *o, struct side *s, const char *what)
@@ -123,16 +153,91 @@ static void fail_file(struct http_out *o, struct side *s, const char *what)
     s->failed = true;
 }
 
-static void flush(struct http_out *o, struct side *s)
+/* Close the body file of s (it stays in progress: a later write reopens it). */
+static void close_fd(struct http_out *o, struct side *s)
 {
-    if (!s->wlen || s->failed || s->fd < 0)
+    if (s->fd < 0)
+        return;
+    if (o->files)
+        dlist_unlink(&o->files->lru, &s->lru);
+    if (close(s->fd) < 0 && !s->failed)
+        fail_file(o, s, "close");
+    s->fd = -1;
+}
+
+static void flush(struct http_out *o, struct side *s);
+
+/* Give up the least recently used open body file of the pool. */
+static bool evict_one(struct http_files *f)
+{
+    if (!f || !f->lru.head)
+        return false;
+    struct side *v = container_of(f->lru.head, struct side, lru);
+    flush(v->o, v);                       /* fd is open: no recursion */
+    close_fd(v->o, v);
+    return true;
+}
+
+/* Make sure the body file of s is open: created (replacing a file of that
+ * name, as 1.6.1) at the first write, reopened to append after an
+ * eviction.  false: it cannot be (said, counted, s->failed). */
+static bool ensure_fd(struct http_out *o, struct side *s)
+{
+    if (s->fd >= 0) {
+        if (o->files)
+            dlist_move_tail(&o->files->lru, &s->lru);
+        return true;
+    }
+    int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (s->created ? O_APPEND : O_CREAT | O_TRUNC);
+    for (int tries = 0;; tries++) {
+        if (o->files && o->files->lru.n >= o->files->max_open)
+            evict_one(o->files);
+        s->fd = outdir_open(o->outdir, s->name, flags);
+        if (s->fd >= 0)
+            break;
+        if ((errno == EMFILE || errno == ENFILE) && tries < 8 && evict_one(o->files))
+            continue;
+        fail_file(o, s, s->created ? "cannot reopen" : "cannot create");
+        return false;
+    }
+    s->created = true;
+    if (o->files)
+        dlist_append(&o->files->lru, &s->lru);
+    return true;
+}
+
+static void write_out(struct http_out *o, struct side *s, const uint8_t *p, size_t n)
+{
+    if (s->failed || !ensure_fd(o, s))
         return;
     size_t done;
-    int r = write_all(s->fd, s->wbuf, s->wlen, &done);
+    int r = write_all(s->fd, p, n, &done);
     s->size += done;
-    s->wlen = 0;
     if (r < 0)
         fail_file(o, s, "write");
+}
+
+static void flush(struct http_out *o, struct side *s)
+{
+    if (!s->wlen)
+        return;
+    write_out(o, s, s->wbuf, s->wlen);
+    s->wlen = 0;
+}
+
+/* The first byte (or hole) of a body: its buffer and digest. */
+static void start_body(struct http_out *o, struct side *s)
+{
+    s->wbuf = xmalloc(WBUF);
+    s->wlen = 0;
+    if (o->digest) {
+        if (!s->md)
+            s->md = EVP_MD_CTX_new();
+        if (s->md && !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL)) {
+            EVP_MD_CTX_free(s->md);
+            s->md = NULL;
+        }
+    }
 }
 
 static void on_body(void *arg, const struct http_msg *m, const uint8_t *p, size_t n)
@@ -141,24 +246,8 @@ static void on_body(void *arg, const struct http_msg *m, const uint8_t *p, size_
     struct side *s = &o->s[m->dir];
     if (!s->name || s->failed)
         return;
-    if (s->fd < 0) {
-        s->fd = outdir_open(o->outdir, s->name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
-        if (s->fd < 0) {
-            fail_file(o, s, "cannot create");
-            return;
-        }
-        if (!s->wbuf)
-            s->wbuf = xmalloc(WBUF);
-        s->wlen = 0;
-        if (o->digest) {
-            if (!s->md)
-                s->md = EVP_MD_CTX_new();
-            if (s->md && !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL)) {
-                EVP_MD_CTX_free(s->md);
-                s->md = NULL;
-            }
-        }
-    }
+    if (!s->wbuf)                         /* the first byte: the file is made at the first write */
+        start_body(o, s);
     if (s->md)
         EVP_DigestUpdate(s->md, p, n);
     if (s->wlen + n <= WBUF) {
@@ -176,11 +265,30 @@ static void on_body(void *arg, const struct http_msg *m, const uint8_t *p, size_
         s->wlen = n;
         return;
     }
-    size_t done;
-    int r = write_all(s->fd, p, n, &done);
-    s->size += done;
-    if (r < 0)
-        fail_file(o, s, "write");
+    write_out(o, s, p, n);
+}
+
+/* A hole in the body: n zeros, left sparse in the file. */
+static void on_hole(void *arg, const struct http_msg *m, uint64_t n)
+{
+    static const uint8_t zeros[4096];
+    struct http_out *o = arg;
+    struct side *s = &o->s[m->dir];
+    if (!s->name || s->failed || n == 0)
+        return;
+    if (!s->wbuf)
+        start_body(o, s);
+    for (uint64_t k = 0; s->md && k < n; k += sizeof zeros)
+        EVP_DigestUpdate(s->md, zeros, n - k < sizeof zeros ? (size_t)(n - k) : sizeof zeros);
+    flush(o, s);
+    if (s->failed || !ensure_fd(o, s))
+        return;
+    if (s->size + n > (uint64_t)INT64_MAX || ftruncate(s->fd, (off_t)(s->size + n)) < 0 ||
+        lseek(s->fd, 0, SEEK_END) < 0) {
+        fail_file(o, s, "extend");
+        return;
+    }
+    s->size += n;
 }
 
 static void start_xml(struct side *s)
@@ -256,13 +364,11 @@ static void on_end(void *arg, const struct http_msg *m, const struct http_msg_en
     struct http_out *o = arg;
     struct side *s = &o->s[m->dir];
     flush(o, s);
-    if (s->fd >= 0 && close(s->fd) < 0 && !s->failed)
-        fail_file(o, s, "close");
-    s->fd = -1;
+    close_fd(o, s);
     free(s->wbuf);                       /* only open bodies keep a buffer */
     s->wbuf = NULL;
     s->wlen = 0;
-    if (s->name && s->size > 0) {
+    if (s->name && s->created && s->size > 0) {
         o->ctr->n[m->dir == HTTP_S2C ? C_HTTP_BODIES : C_HTTP_REQ_BODIES]++;
         if (e->capped)
             o->ctr->n[C_HTTP_CAPPED]++;
@@ -279,7 +385,7 @@ static void on_end(void *arg, const struct http_msg *m, const struct http_msg_en
     s->name = NULL;
 }
 
-const struct http_conn_cb http_out_cb = { on_begin, on_body, on_end };
+const struct http_conn_cb http_out_cb = { on_begin, on_body, on_end, on_hole };
 
 char *http_out_xml(struct http_out *o, int dir)
 {
@@ -308,6 +414,8 @@ void http_out_free(struct http_out *o)
         return;
     for (int i = 0; i < 2; i++) {
         struct side *s = &o->s[i];
+        if (s->fd >= 0 && o->files)
+            dlist_unlink(&o->files->lru, &s->lru);
         if (s->fd >= 0)
             close(s->fd);
         if (s->w)

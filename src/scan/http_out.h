@@ -17,6 +17,18 @@
 
 struct counters;
 
+/* A cap on the body files open at once, shared by the http_outs of one
+ * thread (a scanner instance): past it, the least recently written one
+ * is closed and reopened to append when its body goes on.  Not
+ * thread-safe. */
+struct http_files;
+
+/* max_open: files open at once at most (0: 1).  Never NULL. */
+struct http_files *http_files_new(unsigned max_open);
+
+/* Free it after every http_out that uses it; NULL is a no-op. */
+void http_files_free(struct http_files *f);
+
 struct http_out_config {
     const char *outdir;         /* the output directory */
     const char *path[2];        /* flow file names, as written: [HTTP_C2S] requests, [HTTP_S2C]
@@ -35,6 +47,10 @@ struct http_out *http_out_new(const struct http_out_config *cfg, struct counters
  * begin after this call (a flow's name may be known only at its first
  * byte); NULL: that direction's bodies are not written. */
 void http_out_set_path(struct http_out *o, int dir, const char *path);
+
+/* Share the pool of open body files f (borrowed; it outlives o); before
+ * the first body.  Without one, a body's file stays open until its end. */
+void http_out_set_files(struct http_out *o, struct http_files *f);
 
 /* The parser callbacks; their arg is the http_out. */
 extern const struct http_conn_cb http_out_cb;

@@ -185,12 +185,32 @@ static void body_bytes(struct dir *d, const uint8_t *p, size_t n)
     http_codec_feed(d->codec, p, n);
 }
 
+/* A hole of n bytes inside the body: zeros in its place when the bytes go
+ * out as sent (no coding, or -Z) and the caller takes holes, as the flow
+ * file keeps them; else the rest of the body is cut (a decoder cannot go
+ * on after a hole). */
+static void body_hole(struct dir *d, uint64_t n)
+{
+    d->e.gap = true;
+    if (d->m.body_offset == UINT64_MAX)
+        d->m.body_offset = d->off;
+    if (d->cut)
+        return;
+    bool plain = d->c->cfg.keep_coded || !d->m.coding[0];
+    if (!plain || !d->c->cb.hole) {
+        d->cut = true;
+        return;
+    }
+    d->e.out += n;
+    d->c->cb.hole(d->c->arg, &d->m, n);
+}
+
 static void end_msg(struct dir *d, bool complete)
 {
     if (!d->in_msg)
         return;
     struct http_conn *c = d->c;
-    d->e.complete = complete && !d->cut;
+    d->e.complete = complete && !d->cut && !d->e.gap;
     if (d->codec) {
         struct http_codec_result r;
         http_codec_finish(d->codec, &r);
@@ -847,14 +867,27 @@ void http_conn_gap(struct http_conn *c, int dir, uint64_t n)
         force(d);
     switch (d->st) {
     case S_LEN:
-    case S_CDATA:
-        if (n < d->remain) {              /* inside a body of known length: skip to its end */
-            d->remain -= n;
-            d->cut = true;
-            d->e.gap = true;
+    case S_CDATA: {
+        uint64_t k = n < d->remain ? n : d->remain;   /* what of the hole is body data */
+        body_hole(d, k);
+        d->remain -= k;
+        if (d->remain > 0)
+            break;                        /* inside a body of known length: on to its end */
+        if (d->st == S_CDATA && k == n) {
+            d->st = S_CEND;               /* the chunk's CRLF follows the hole */
+            d->remain = 2;
             break;
         }
-        /* fall through */
+        if (d->st == S_LEN) {
+            msg_done(d, true);            /* (not complete: the hole is said) */
+            if (k < n && d->st == S_IDLE)
+                to_resync(d);             /* the next message began in the hole */
+            break;
+        }
+        end_msg(d, false);                /* the chunk framing after the data is lost */
+        to_resync(d);
+        break;
+    }
     case S_CSIZE:
     case S_CEND:
     case S_TRAILER:
@@ -875,8 +908,7 @@ void http_conn_gap(struct http_conn *c, int dir, uint64_t n)
         to_resync(d);
         break;
     case S_EOF:
-        d->cut = true;
-        d->e.gap = true;
+        body_hole(d, n);
         break;
     case S_TUNNEL:
     case S_STOP:
@@ -912,6 +944,21 @@ void http_conn_end(struct http_conn *c, int dir)
 bool http_conn_waiting(const struct http_conn *c, int dir)
 {
     return dir >= 0 && dir <= 1 && c->d[dir].paused;
+}
+
+size_t http_conn_held(const struct http_conn *c)
+{
+    return c->d[0].nheld + c->d[1].nheld;
+}
+
+void http_conn_unwait(struct http_conn *c, int dir)
+{
+    if (dir < 0 || dir > 1 || !c->d[dir].paused || c->busy)
+        return;
+    c->busy = true;
+    force(&c->d[dir]);
+    c->busy = false;
+    pump(c);
 }
 
 const struct http_conn_stats *http_conn_stats(const struct http_conn *c)
