@@ -331,6 +331,8 @@ static void write_run(struct http_out *o, struct side *s, const struct http_msg 
     attr(w, "uri", m->uri);
     if (*m->host)
         attr(w, "host", m->host);
+    if (m->dir == HTTP_S2C && m->request_index)
+        xmlTextWriterWriteFormatAttribute(w, BAD_CAST "request", "%u", m->request_index);
     if (m->dir == HTTP_S2C)
         xmlTextWriterWriteFormatAttribute(w, BAD_CAST "status", "%u", m->status);
     if (*m->content_type)
