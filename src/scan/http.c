@@ -51,6 +51,7 @@ struct hscan {
 struct hdir {
     struct flow *f;                     /* its flow (NULL: not seen yet, or released) */
     bool assigned;                      /* a flow was given this direction */
+    struct flowkey key;                 /* ... with this key */
     bool ended;                         /* the parser was told it ended */
     bool named;                         /* its body files' names are set */
     uint64_t next;                      /* stream offset of the next byte for the parser */
@@ -207,14 +208,20 @@ static int dir_of(struct hconn *hc, struct flow *f, const uint8_t *p, size_t n)
     for (int d = 0; d < 2; d++)
         if (hc->d[d].f == f)
             return d;
+    int d = -1;
+    for (int k = 0; k < 2 && d < 0; k++) {             /* a direction seen before (its flow may be gone) */
+        if (!hc->d[k].assigned)
+            continue;
+        struct flowkey rk;
+        flowkey_reverse(&hc->d[k].key, &rk);
+        if (flowkey_eq(&f->key, &hc->d[k].key))
+            return -1;                                 /* a second flow for it: not parsed */
+        if (flowkey_eq(&f->key, &rk))
+            d = 1 - k;
+    }
     struct flow *rev = f->conn->dir[0] == f ? f->conn->dir[1] : f->conn->dir[0];
-    int d;
-    if (rev && hc->d[0].f == rev)
-        d = 1;
-    else if (rev && hc->d[1].f == rev)
-        d = 0;
-    else if (hc->d[0].assigned != hc->d[1].assigned)
-        d = hc->d[0].assigned ? 1 : 0;
+    if (d >= 0)
+        ;
     else if (f->client || (rev && rev->client))
         d = f->client ? 0 : 1;
     else if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
@@ -226,6 +233,7 @@ static int dir_of(struct hconn *hc, struct flow *f, const uint8_t *p, size_t n)
     if (hc->d[d].assigned)
         return -1;
     hc->d[d].assigned = true;
+    hc->d[d].key = f->key;
     hc->d[d].f = f;
     return d;
 }
