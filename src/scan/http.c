@@ -24,6 +24,7 @@
 
 #include "flow/flow.h"
 #include "flow/naming.h"
+#include "scan/http_files.h"
 #include "scan/http_out.h"
 #include "scan/http_parse.h"
 #include "scan/scanner.h"
@@ -402,8 +403,11 @@ static void *http_create(const struct scan_env *env, char *err, size_t errlen)
     s->pcfg.max_decoded = v;
     s->alert_fd = atoi(env->setting(env, "http_alert_fd"));
     s->cmd = env->setting(env, "http_cmd");
-    s->digest = true;
-    s->files = http_files_new(OPEN_BODIES);
+    const char *dg = env->setting(env, "http_digest");
+    s->digest = *dg ? strchr("YyTt1", *dg) != NULL : env->enabled(env, "md5");
+    /* a writer thread writes and hashes the bodies, unless lines and
+     * commands must come in the order of the traffic */
+    s->files = http_files_new(OPEN_BODIES, s->alert_fd < 0 && !*s->cmd);
     return s;
 }
 
@@ -423,6 +427,8 @@ static const struct scan_setting http_settings[] = {
     { "http_alert_fd", "-1", "File descriptor to send information about completed HTTP attachments" },
     { "http_max_decoded", "268435456", "Largest decoded size of one HTTP body in bytes; past it the body is cut "
                                        "(decompression bombs)" },
+    { "http_digest", "", "SHA-256 of each HTTP body file in the report (YES/NO; default: when flows are "
+                         "hashed: -FM, -e md5, -a)" },
     { NULL, NULL, NULL },
 };
 

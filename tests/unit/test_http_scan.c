@@ -27,6 +27,9 @@ extern const struct scanner scan_http;
 static char dir[64];
 static struct counters ctr;
 static const char *max_decoded = "268435456";
+static const char *alert_fd = "-1";
+static const char *digest = "";
+static bool md5_on;
 
 static const char *setting(const struct scan_env *env, const char *name)
 {
@@ -34,8 +37,16 @@ static const char *setting(const struct scan_env *env, const char *name)
     if (!strcmp(name, "http_max_decoded"))
         return max_decoded;
     if (!strcmp(name, "http_alert_fd"))
-        return "-1";
+        return alert_fd;
+    if (!strcmp(name, "http_digest"))
+        return digest;
     return "";
+}
+
+static bool enabled(const struct scan_env *e, const char *name)
+{
+    (void)e;
+    return !strcmp(name, "md5") && md5_on;
 }
 
 static struct scan_env env;
@@ -55,7 +66,8 @@ static void rig_init(struct rig *r, bool files)
     memset(r, 0, sizeof *r);
     memset(&ctr, 0, sizeof ctr);
     env = (struct scan_env){ .outdir = dir, .files = files, .gunzip = true, .max_bytes = UINT64_MAX,
-                             .tmpl = "%A.%a-%B.%b%V%v%C%c", .ctr = &ctr, .setting = setting };
+                             .tmpl = "%A.%a-%B.%b%V%v%C%c", .ctr = &ctr, .setting = setting,
+                             .enabled = enabled };
     char err[256] = "";
     r->self = scan_http.create(&env, err, sizeof err);
     assert_non_null(r->self);
@@ -244,21 +256,36 @@ static void test_names_without_files(void **state)
 }
 
 /* No client flow at all (a capture of one direction): responses are
- * framed at once, not held for requests that will never come. */
+ * framed at once, not held for requests that will never come (the alert
+ * line of the body's end comes before the release). */
 static void test_no_client_flow(void **state)
 {
     (void)state;
+    char al[128];
+    snprintf(al, sizeof al, "%s/alerts", dir);
+    FILE *af = fopen(al, "w+");
+    assert_non_null(af);
+    char fdtext[16];
+    snprintf(fdtext, sizeof fdtext, "%d", fileno(af));
+    alert_fd = fdtext;                               /* (lines in order: no writer thread) */
     struct rig r;
     rig_init(&r, true);
+    alert_fd = "-1";
     join(&r, 1);
     data(&r, 1, 0, RESP);
     size_t n;
-    char *b = slurp("010.000.000.002.00080-010.000.000.001.01234-HTTPBODY-001.html", &n);
-    assert_non_null(b);                              /* before the release */
+    char *b = slurp("alerts", &n);
+    assert_non_null(b);
+    b[n] = '\0';
+    assert_non_null(strstr(b, "close\t"));          /* before the release */
+    assert_non_null(strstr(b, "-HTTPBODY-001.html\n"));
+    b = slurp("010.000.000.002.00080-010.000.000.001.01234-HTTPBODY-001.html", &n);
+    assert_non_null(b);
     assert_int_equal(n, 5);
     release(&r, 1);
     assert_non_null(strstr(r.rec[1].scanner_xml, "method='' uri=''"));
     rig_done(&r);
+    fclose(af);
     assert_int_equal(ctr.n[C_HTTP_UNPAIRED], 1);
 }
 
@@ -374,13 +401,40 @@ static void test_second_flow_ignored(void **state)
     rig_done(&r);
 }
 
+/* A body's SHA-256 is in the report when the run hashes its flows (the
+ * md5 scanner: -FM, -e md5, -a), or -S http_digest says so. */
+static void test_digest(void **state)
+{
+    (void)state;
+    static const struct { const char *setting; bool md5, want; } t[] = {
+        { "", false, false }, { "", true, true }, { "YES", false, true }, { "no", true, false },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        clean(NULL);
+        digest = t[i].setting;
+        md5_on = t[i].md5;
+        struct rig r;
+        rig_init(&r, true);
+        join(&r, 1);
+        data(&r, 1, 0, RESP);
+        release(&r, 1);
+        const char *h = strstr(r.rec[1].scanner_xml,
+                               "<hashdigest type='SHA256'>2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824<");
+        assert_true((h != NULL) == t[i].want);
+        rig_done(&r);
+    }
+    digest = "";
+    md5_on = false;
+}
+
 /* -S http_max_decoded: a number above 0, else the run stops (exit 1). */
 static void test_settings(void **state)
 {
     (void)state;
     static const char *bad[] = { "", "0", "-5", "12x", "x" };
     char err[256];
-    env = (struct scan_env){ .outdir = dir, .gunzip = true, .tmpl = "%A", .ctr = &ctr, .setting = setting };
+    env = (struct scan_env){ .outdir = dir, .gunzip = true, .tmpl = "%A", .ctr = &ctr, .setting = setting,
+                             .enabled = enabled };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         max_decoded = bad[i];
         err[0] = '\0';
@@ -407,6 +461,7 @@ int main(void)
         cmocka_unit_test_setup(test_hole_zeros, clean),
         cmocka_unit_test_setup(test_empty_byte_runs, clean),
         cmocka_unit_test_setup(test_second_flow_ignored, clean),
+        cmocka_unit_test(test_digest),
         cmocka_unit_test(test_settings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

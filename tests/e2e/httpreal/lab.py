@@ -370,9 +370,10 @@ def flow_name(fam, a, ap, b, bp):
     return "%s.%05d-%s.%05d" % (ip(a), ap, ip(b), bp)
 
 
-# tcpflow runs: the flow files and bodies; then no flow files (bodies named as the
-# flows would have been) on worker threads, which must give the same bodies.
-RUNS = [("files", []), ("-FX -j 3", ["-FX", "-j", "3"])]
+# tcpflow runs: the flow files and bodies, with the bodies' SHA-256; then no
+# flow files (bodies named as the flows would have been) on worker threads,
+# which must give the same bodies.
+RUNS = [("files", ["-S", "http_digest=YES"]), ("-FX -j 3", ["-FX", "-j", "3"])]
 
 
 def report_runs(out):
@@ -399,7 +400,7 @@ def check(o, work, conns, orig):
     ok = True
     first = None
     for label, extra in RUNS:
-        out = os.path.join(work, "out" if not extra else "out-nofiles")
+        out = os.path.join(work, "out" if label == "files" else "out-nofiles")
         shutil.rmtree(out, ignore_errors=True)
         t0 = time.monotonic()
         r = subprocess.run([o.tcpflow, "-e", "http"] + extra + ["-r", os.path.join(work, "capture.pcap"), "-o", out],
@@ -436,6 +437,8 @@ def check_output(out, conns, files, label):
         for fn, at, dg, size in req_runs + resp_runs:
             seen.add(fn)
             data = files.get(fn)
+            if label == "files" and not dg:
+                bad.append("%s: no <hashdigest> with http_digest=YES" % fn)
             if data is None or len(data) != size or (dg and hashlib.sha256(data).hexdigest() != dg):
                 bad.append("%s: file missing, or not the size or digest of its <byte_run>" % fn)
             want = c["req_file"] if "-HTTPREQBODY-" in fn else c["resp_file"]
