@@ -401,6 +401,67 @@ static void test_second_flow_ignored(void **state)
     rig_done(&r);
 }
 
+/* Connections whose responses wait for requests that do not come hold
+ * 32 MiB at most together: past it the longest waiting ones stop waiting
+ * (their bodies are written before any release). */
+static void test_held_cap(void **state)
+{
+    (void)state;
+    enum { CONNS = 140, BODY = 250000 };
+    char al[128];
+    snprintf(al, sizeof al, "%s/alerts", dir);
+    FILE *af = fopen(al, "w+");
+    assert_non_null(af);
+    char fdtext[16];
+    snprintf(fdtext, sizeof fdtext, "%d", fileno(af));
+    alert_fd = fdtext;
+    struct rig r;
+    rig_init(&r, false);
+    alert_fd = "-1";
+    static struct conn cn[CONNS];
+    static struct flow fl[CONNS][2];
+    static uint8_t body[BODY];
+    memset(cn, 0, sizeof cn);
+    memset(body, 'b', sizeof body);
+    char h[128];
+    int hn = snprintf(h, sizeof h, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", BODY);
+    for (int k = 0; k < CONNS; k++) {
+        for (int i = 0; i < 2; i++) {
+            fl[k][i] = r.f[i];
+            fl[k][i].key.sport = (uint16_t)(i ? 80 : 2000 + k);
+            fl[k][i].key.dport = (uint16_t)(i ? 2000 + k : 80);
+            fl[k][i].client = i == 0;
+            fl[k][i].conn = &cn[k];
+            cn[k].dir[i] = &fl[k][i];
+        }
+        cn[k].refs = 2;
+        r.fc.ops->stream(&r.fc, &fl[k][1], 0, (const uint8_t *)h, (size_t)hn, 0);   /* no request yet */
+        r.fc.ops->stream(&r.fc, &fl[k][1], (uint64_t)hn, body, sizeof body, 0);
+    }
+    size_t n;
+    char *b = slurp("alerts", &n);
+    b[n] = '\0';
+    unsigned closes = 0;
+    for (char *q = b; (q = strstr(q, "close\t")) != NULL; q++)
+        closes++;
+    assert_true(closes >= 5 && closes < CONNS);      /* the oldest, not all */
+    assert_non_null(strstr(b, "close\t"));
+    assert_non_null(strstr(b, "010.000.000.002.00080-010.000.000.001.02000-HTTPBODY-001\n"));
+    for (int k = 0; k < CONNS; k++) {
+        struct flow_summary rec;
+        for (int i = 0; i < 2; i++) {
+            memset(&rec, 0, sizeof rec);
+            r.fc.ops->release(&r.fc, &fl[k][i], &rec);
+            flowsum_release(&rec);
+        }
+        r.fc.ops->conn_release(&r.fc, &cn[k]);
+    }
+    scan_http.destroy(r.self);
+    fclose(af);
+    assert_int_equal(ctr.n[C_HTTP_BODIES], CONNS);
+    assert_true(ctr.n[C_HTTP_UNPAIRED] >= closes);
+}
+
 /* A body's SHA-256 is in the report when the run hashes its flows (the
  * md5 scanner: -FM, -e md5, -a), or -S http_digest says so. */
 static void test_digest(void **state)
@@ -461,6 +522,7 @@ int main(void)
         cmocka_unit_test_setup(test_hole_zeros, clean),
         cmocka_unit_test_setup(test_empty_byte_runs, clean),
         cmocka_unit_test_setup(test_second_flow_ignored, clean),
+        cmocka_unit_test_setup(test_held_cap, clean),
         cmocka_unit_test(test_digest),
         cmocka_unit_test(test_settings),
     };
