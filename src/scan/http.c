@@ -269,10 +269,6 @@ static struct hconn *get(struct flow_consumer *c, struct flow *f, const uint8_t 
         return NULL;
     if (!hc->d[d].named)
         name_dir(s, hc, d, f);
-    if (d == HTTP_S2C && !hc->d[HTTP_C2S].assigned && !(f->conn->dir[0] && f->conn->dir[1])) {
-        hc->d[HTTP_C2S].ended = true;   /* no client flow at all: responses need not wait */
-        http_conn_end(hc->pc, HTTP_C2S);
-    }
     *dp = d;
     return hc;
 }

@@ -40,6 +40,7 @@ static void replay(struct dir *d)
 static void force(struct dir *d)
 {
     if (d->st == S_HELD) {
+        d->c->nowait = true;              /* no request in sight: the next responses go on (no quadratic replays) */
         hp_unhold(d);
     } else {
         d->paused = false;

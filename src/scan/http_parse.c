@@ -251,6 +251,7 @@ static void begin_msg(struct dir *d)
         nobody = !h->te && h->clen <= 0;
         struct req *r = d->req;
         r->index = d->m.index;
+        c->nowait = false;                /* requests again: responses wait for theirs */
         r->head = strcmp(r->method, "HEAD") == 0;
         r->connect = strcmp(r->method, "CONNECT") == 0;
         r->upgrade = h->upgrade;
@@ -363,7 +364,7 @@ static void head_done(struct dir *d)
         hp_to_resync(d);
         return;
     }
-    if (d->id == HTTP_S2C && !c->cfg.responses_only && !c->qn && c->d[HTTP_C2S].st != S_ENDED) {
+    if (d->id == HTTP_S2C && !c->cfg.responses_only && !c->qn && c->d[HTTP_C2S].st != S_ENDED && !c->nowait) {
         d->st = S_HELD;                   /* its request has not been parsed yet */
         d->paused = true;
         return;

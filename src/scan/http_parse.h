@@ -7,8 +7,8 @@
  * has no body, a 2xx to CONNECT and a 101 end HTTP on the connection), so a
  * response whose request has not been parsed yet waits for it (its bytes
  * are held, up to max_hold; past that, or once the client direction
- * ends, it is framed without it: a connection seen from one side should
- * have its request direction ended at once).  Likewise requests after a CONNECT or an
+ * ends, it is framed without it, and the next responses do not wait until
+ * a request comes again).  Likewise requests after a CONNECT or an
  * Upgrade request wait for that request's response.
  *
  * Framing (RFC 9112): 1xx (but 101), 204, 304 and responses to HEAD have no

@@ -68,6 +68,8 @@ struct http_conn {
     unsigned qh, qn;
     struct http_conn_stats st;
     bool busy;                           /* inside a call: pump() only at the top */
+    bool nowait;                         /* a response was framed without its request (the wait was
+                                            given up): later ones do not wait until a request comes */
 };
 
 /* ---- http_parse.c ---- */
