@@ -362,6 +362,17 @@ void http_bfile_close(struct http_bfile *b)
     submit(b->fs, J_END, b, NULL, 0, 0);
 }
 
+bool http_bfile_done(struct http_bfile *b)
+{
+    struct http_files *fs = b->fs;
+    if (!fs->threaded)
+        return b->done;
+    pthread_mutex_lock(&fs->mu);
+    bool d = b->done;
+    pthread_mutex_unlock(&fs->mu);
+    return d;
+}
+
 void http_bfile_finish(struct http_bfile *b, struct http_bfile_result *r)
 {
     http_bfile_close(b);

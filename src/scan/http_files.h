@@ -68,4 +68,7 @@ void http_bfile_finish(struct http_bfile *b, struct http_bfile_result *r);
  * for it then).  Lets the caller go on while the writer thread ends it. */
 void http_bfile_close(struct http_bfile *b);
 
+/* Is a closed file finished (http_bfile_finish would not wait)? */
+bool http_bfile_done(struct http_bfile *b);
+
 #endif

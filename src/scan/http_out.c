@@ -14,6 +14,7 @@
 #include "util/xalloc.h"
 
 #define XML_STR_MAX 2048                 /* longer strings are cut in the report */
+#define ENDED_MAX 256                    /* ended bodies kept waiting for their files at most */
 
 /* A body over whose file the writer thread is still finishing: what its
  * <byte_run> needs, kept until then. */
@@ -33,6 +34,7 @@ struct side {
     char *name;                          /* the body file of the message in progress */
     struct http_bfile *bf;               /* made at its first body byte */
     struct ended *head, *tail;           /* bodies ended, files not yet finished */
+    unsigned nended;
 };
 
 struct http_out {
@@ -261,6 +263,8 @@ static void keep(struct ended *x, const struct http_msg *m)
     x->m.ext = "";
 }
 
+static void collect(struct http_out *o, struct side *s, bool all);
+
 static void on_end(void *arg, const struct http_msg *m, const struct http_msg_end *e)
 {
     struct http_out *o = arg;
@@ -277,7 +281,10 @@ static void on_end(void *arg, const struct http_msg *m, const struct http_msg_en
         else
             s->head = x;
         s->tail = x;
+        s->nended++;
         s->name = NULL;
+        s->bf = NULL;
+        collect(o, s, false);
     } else if (s->bf) {
         struct http_bfile_result r;
         http_bfile_finish(s->bf, &r);
@@ -288,14 +295,17 @@ static void on_end(void *arg, const struct http_msg *m, const struct http_msg_en
     s->name = NULL;
 }
 
-/* Report the bodies whose files the writer thread was finishing. */
-static void collect(struct http_out *o, struct side *s)
+/* Report the bodies whose files the writer thread was finishing, in
+ * order: all of them (waiting), or those already finished (and enough to
+ * keep ENDED_MAX at most: a connection with many bodies holds little). */
+static void collect(struct http_out *o, struct side *s, bool all)
 {
-    while (s->head) {
+    while (s->head && (all || s->nended > ENDED_MAX || http_bfile_done(s->head->bf))) {
         struct ended *x = s->head;
         s->head = x->next;
         if (!s->head)
             s->tail = NULL;
+        s->nended--;
         struct http_bfile_result r;
         http_bfile_finish(x->bf, &r);
         report(o, s, x->name, &x->m, &x->e, &r);
@@ -310,7 +320,7 @@ const struct http_conn_cb http_out_cb = { on_begin, on_body, on_end, on_hole };
 char *http_out_xml(struct http_out *o, int dir)
 {
     struct side *s = &o->s[dir & 1];
-    collect(o, s);
+    collect(o, s, true);
     if (!s->w)
         return NULL;
     xmlTextWriterWriteRaw(s->w, BAD_CAST "\n    ");
@@ -326,8 +336,8 @@ char *http_out_xml(struct http_out *o, int dir)
 
 unsigned http_out_failures(struct http_out *o)
 {
-    collect(o, &o->s[0]);
-    collect(o, &o->s[1]);
+    collect(o, &o->s[0], true);
+    collect(o, &o->s[1], true);
     return o->failures;
 }
 
@@ -345,7 +355,7 @@ void http_out_free(struct http_out *o)
                 o->failures++;
             }
         }
-        collect(o, s);
+        collect(o, s, true);
         if (s->w)
             xmlFreeTextWriter(s->w);
         if (s->buf)
