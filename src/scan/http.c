@@ -27,13 +27,15 @@
 #include "scan/http_files.h"
 #include "scan/http_out.h"
 #include "scan/http_parse.h"
+#include "scan/http_repair.h"
 #include "scan/scanner.h"
 #include "util/counters.h"
 #include "util/list.h"
 #include "util/xalloc.h"
 
 #define OPEN_BODIES 64                 /* body files an instance keeps open at once */
-#define HELD_TOTAL (32u << 20)         /* bytes an instance's connections hold while they wait */
+#define HELD_TOTAL (64u << 20)         /* bytes an instance's connections hold (waiting, repairs) */
+#define REPAIR_MAX (8u << 20)          /* bytes a direction keeps after a hole, for late bytes to fill it */
 #define EMPTY_RUNS "<byte_runs>\n    </byte_runs>"
 
 struct hscan {
@@ -59,6 +61,7 @@ struct hdir {
     uint64_t shift;                     /* flow offset - parser offset (bytes prepended) */
     uint8_t head[7];                    /* the first bytes of the stream (1.6.1's rule) */
     uint8_t headn;
+    struct http_repair *rep;            /* after a hole: what follows, until late bytes fill it */
 };
 
 struct hconn {
@@ -129,6 +132,8 @@ static void wl_out(struct hscan *s, struct hconn *hc)
 static void account(struct hscan *s, struct hconn *hc)
 {
     size_t h = http_conn_held(hc->pc);
+    for (int d = 0; d < 2; d++)
+        h += hc->d[d].rep ? http_repair_bytes(hc->d[d].rep) : 0;
     s->held = s->held - hc->held + h;
     hc->held = h;
     if (h && !hc->in_wl) {
@@ -140,12 +145,18 @@ static void account(struct hscan *s, struct hconn *hc)
     }
 }
 
+static void repair_drain(struct hconn *hc, int d, bool all);
+
 /* Past the instance's cap, the connections that have waited longest stop
- * waiting (their responses are framed without their requests). */
+ * waiting (their responses are framed without their requests, their holes
+ * are given as holes). */
 static void cap_held(struct hscan *s)
 {
     for (size_t tries = s->waiting.n; s->held > HELD_TOTAL && s->waiting.head && tries > 0; tries--) {
         struct hconn *v = container_of(s->waiting.head, struct hconn, wl);
+        for (int d = 0; d < 2; d++)
+            if (v->d[d].rep)
+                repair_drain(v, d, true);
         http_conn_unwait(v->pc, HTTP_S2C);
         http_conn_unwait(v->pc, HTTP_C2S);
         account(s, v);
@@ -170,6 +181,8 @@ static void conn_free(struct hscan *s, struct hconn *hc)
 {
     wl_out(s, hc);
     dlist_unlink(&s->all, &hc->all);
+    http_repair_free(hc->d[0].rep);
+    http_repair_free(hc->d[1].rep);
     http_conn_end(hc->pc, HTTP_C2S);
     http_conn_end(hc->pc, HTTP_S2C);
     if (hc->counted) {                    /* (not HTTP: its bytes are not counted as skipped) */
@@ -275,6 +288,49 @@ static struct hconn *get(struct flow_consumer *c, struct flow *f, const uint8_t 
 
 /* ---- the flow events ---- */
 
+/* ---- bytes to the parser ---- */
+
+struct feed { struct hconn *hc; int d; };
+
+static void to_parser(struct hconn *hc, int d, uint64_t off, const uint8_t *p, size_t n)
+{
+    struct hdir *hd = &hc->d[d];
+    if (hd->headn < sizeof hd->head && off - hd->shift == hd->headn) {   /* the stream's first bytes */
+        size_t k = sizeof hd->head - hd->headn < n ? sizeof hd->head - hd->headn : n;
+        memcpy(hd->head + hd->headn, p, k);
+        hd->headn = (uint8_t)(hd->headn + k);
+    }
+    http_conn_data(hc->pc, d, p, n);
+}
+
+static void feed_data(void *arg, uint64_t off, const uint8_t *p, size_t n)
+{
+    struct feed *fd = arg;
+    to_parser(fd->hc, fd->d, off, p, n);
+}
+
+static void feed_gap(void *arg, uint64_t off, uint64_t n)
+{
+    struct feed *fd = arg;
+    (void)off;
+    http_conn_gap(fd->hc->pc, fd->d, n);
+}
+
+/* What the repair of direction d has in order goes to the parser (all:
+ * everything, its holes as holes); the repair ends when it holds nothing. */
+static void repair_drain(struct hconn *hc, int d, bool all)
+{
+    struct hdir *hd = &hc->d[d];
+    struct feed fd = { hc, d };
+    struct http_repair_out out = { &fd, feed_data, feed_gap };
+    if (http_repair_drain(hd->rep, &out, all)) {
+        http_repair_free(hd->rep);
+        hd->rep = NULL;
+    }
+}
+
+/* ---- the flow events ---- */
+
 static void h_stream(struct flow_consumer *c, struct flow *f, uint64_t off, const uint8_t *p, size_t n, int64_t ts)
 {
     (void)ts;
@@ -283,6 +339,18 @@ static void h_stream(struct flow_consumer *c, struct flow *f, uint64_t off, cons
     if (!hc)
         return;
     struct hdir *hd = &hc->d[d];
+    if (hd->rep) {                        /* after a hole: late bytes may fill it */
+        bool kept = http_repair_data(hd->rep, off, p, n, REPAIR_MAX);
+        if (kept) {
+            if (off + n > hd->next)
+                hd->next = off + n;
+            repair_drain(hc, d, false);
+            account(c->self, hc);
+            cap_held(c->self);
+            return;
+        }
+        repair_drain(hc, d, true);        /* past its cap: the holes stay holes */
+    }
     if (off < hd->next) {                 /* late bytes: the parser is past them */
         uint64_t skip = hd->next - off;
         if (skip >= n)
@@ -293,17 +361,13 @@ static void h_stream(struct flow_consumer *c, struct flow *f, uint64_t off, cons
     }
     if (off > hd->next)                   /* (never: holes are said) */
         http_conn_gap(hc->pc, d, off - hd->next);
-    if (hd->headn < sizeof hd->head && off - hd->shift == hd->headn) {   /* the stream's first bytes */
-        size_t k = sizeof hd->head - hd->headn < n ? sizeof hd->head - hd->headn : n;
-        memcpy(hd->head + hd->headn, p, k);
-        hd->headn = (uint8_t)(hd->headn + k);
-    }
     hd->next = off + n;
-    http_conn_data(hc->pc, d, p, n);
+    to_parser(hc, d, off, p, n);
     account(c->self, hc);
     cap_held(c->self);
 }
 
+/* A hole: kept (with what follows) for late bytes to fill, up to a cap. */
 static void h_gap(struct flow_consumer *c, struct flow *f, uint64_t off, uint64_t len, int64_t ts)
 {
     (void)ts;
@@ -314,9 +378,15 @@ static void h_gap(struct flow_consumer *c, struct flow *f, uint64_t off, uint64_
     struct hdir *hd = &hc->d[d];
     if (off + len <= hd->next)
         return;
-    http_conn_gap(hc->pc, d, off + len - hd->next);
+    if (!hd->rep)
+        hd->rep = http_repair_new(hd->next);
+    if (!http_repair_gap(hd->rep, off, len, REPAIR_MAX)) {
+        repair_drain(hc, d, true);        /* too big to wait for: a hole */
+        http_conn_gap(hc->pc, d, off + len - hd->next);
+    }
     hd->next = off + len;
     account(c->self, hc);
+    cap_held(c->self);
 }
 
 /* Placed bytes are not used: the parser takes the in-order ones. */
@@ -335,6 +405,8 @@ static int h_prepend(struct flow_consumer *c, struct flow *f, uint64_t n)
         if (hc->d[d].f == f) {
             hc->d[d].next += n;
             hc->d[d].shift += n;
+            if (hc->d[d].rep)
+                http_repair_shift(hc->d[d].rep, n);
         }
     }
     return 0;
@@ -348,6 +420,8 @@ static void h_release(struct flow_consumer *c, struct flow *f, struct flow_summa
     if (d < 0)
         return;
     struct hdir *hd = &hc->d[d];
+    if (hd->rep)
+        repair_drain(hc, d, true);        /* the holes still open stay holes */
     if (!hd->ended) {
         hd->ended = true;
         http_conn_end(hc->pc, d);

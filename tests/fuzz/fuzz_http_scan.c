@@ -7,7 +7,8 @@
  * named nowhere), bit 2 -Z, bit 3 the first flow sent the SYN, bit 4 the
  * SHA-256 of each body, bit 5 a small decoded-size cap; then records
  * [op][flow][len lo][len hi][len bytes for op 0]: op % 6 = 0 in-order bytes
- * at the flow's next offset (minus flow>>1 & 7 bytes: late bytes again),
+ * at the flow's next offset (minus flow>>1 & 7 bytes, times 700 with
+ * flow & 0x80: late bytes again, or filling a hole),
  * 1 a hole of len, 2 bytes prepended (len), 3 the flow joins the
  * connection, 4 its release (then a new flow of the same key may join
  * the connection while the other lives), 5 release of both (the
@@ -183,7 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (len > size - i)
                 len = size - i;
             join(&z, d, client);
-            uint64_t back = (which >> 1) & 7;
+            uint64_t back = ((which >> 1) & 7) * ((which & 0x80) ? 700 : 1);
             uint64_t off = z.next[d] >= back ? z.next[d] - back : 0;
             if (len)
                 z.fc.ops->stream(&z.fc, z.f[d], off, data + i, len, 0);

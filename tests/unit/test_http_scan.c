@@ -355,6 +355,62 @@ static void test_hole_zeros(void **state)
     rig_done(&r);
 }
 
+/* The in-order view gave up on a hole (its cap) and the missing bytes
+ * come late: they fill it, the body is whole and complete.  Late bytes
+ * after the repair's cap (8 MiB) find the hole given as zeros. */
+static void test_late_bytes_fill_hole(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, true);
+    r.f[0].client = true;
+    join(&r, 0);
+    join(&r, 1);
+    data(&r, 0, 0, "PUT /a HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc");
+    r.fc.ops->gap(&r.fc, &r.f[0], 42, 4, 0);          /* the body is at 39: "defg" missing */
+    data(&r, 0, 46, "hij");
+    data(&r, 0, 41, "cdefg");                         /* late, overlapping what came */
+    data(&r, 0, 49, "GET /b HTTP/1.1\r\n\r\n");
+    data(&r, 1, 0, RESP);
+    release(&r, 0);
+    release(&r, 1);
+    size_t n;
+    char *b = slurp("010.000.000.001.01234-010.000.000.002.00080-HTTPREQBODY-001", &n);
+    assert_non_null(b);
+    assert_int_equal(n, 10);
+    assert_memory_equal(b, "abcdefghij", 10);
+    assert_non_null(strstr(r.rec[0].scanner_xml, "sent='10' complete='1'/>"));
+    assert_null(strstr(r.rec[0].scanner_xml, "gap="));
+    rig_done(&r);
+
+    clean(NULL);
+    rig_init(&r, true);
+    r.f[0].client = true;
+    join(&r, 0);
+    uint64_t big = 9u << 20;
+    char h[128];
+    int hn = snprintf(h, sizeof h, "PUT /b HTTP/1.1\r\nContent-Length: %llu\r\n\r\nA", (unsigned long long)big);
+    r.fc.ops->stream(&r.fc, &r.f[0], 0, (const uint8_t *)h, (size_t)hn, 0);
+    r.fc.ops->gap(&r.fc, &r.f[0], (uint64_t)hn, 1, 0);
+    static uint8_t chunk[1 << 20];
+    memset(chunk, 'x', sizeof chunk);
+    uint64_t at = (uint64_t)hn + 1;
+    for (int i = 0; i < 9; i++, at += sizeof chunk)   /* past the repair's cap */
+        r.fc.ops->stream(&r.fc, &r.f[0], at, chunk, sizeof chunk, 0);
+    r.fc.ops->stream(&r.fc, &r.f[0], (uint64_t)hn, (const uint8_t *)"B", 1, 0);   /* too late */
+    release(&r, 0);
+    char p[256];
+    snprintf(p, sizeof p, "%s/010.000.000.001.01234-010.000.000.002.00080-HTTPREQBODY-001", dir);
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    char two[2];
+    assert_int_equal(fread(two, 1, 2, f), 2);
+    assert_memory_equal(two, "A\0", 2);
+    fclose(f);
+    assert_non_null(strstr(r.rec[0].scanner_xml, "complete='0' gap='1'"));
+    rig_done(&r);
+}
+
 /* 1.6.1 gives every flow it scans (starting with HTTP/1., 80 bytes at
  * least) a <byte_runs>, empty when it wrote no body. */
 static void test_empty_byte_runs(void **state)
@@ -412,12 +468,12 @@ static void test_second_flow_ignored(void **state)
 }
 
 /* Connections whose responses wait for requests that do not come hold
- * 32 MiB at most together: past it the longest waiting ones stop waiting
+ * 64 MiB at most together: past it the longest waiting ones stop waiting
  * (their bodies are written before any release). */
 static void test_held_cap(void **state)
 {
     (void)state;
-    enum { CONNS = 140, BODY = 250000 };
+    enum { CONNS = 280, BODY = 250000 };
     char al[128];
     snprintf(al, sizeof al, "%s/alerts", dir);
     FILE *af = fopen(al, "w+");
@@ -530,6 +586,7 @@ int main(void)
         cmocka_unit_test_setup(test_no_client_flow, clean),
         cmocka_unit_test_setup(test_late_bytes_and_prepend, clean),
         cmocka_unit_test_setup(test_hole_zeros, clean),
+        cmocka_unit_test_setup(test_late_bytes_fill_hole, clean),
         cmocka_unit_test_setup(test_empty_byte_runs, clean),
         cmocka_unit_test_setup(test_second_flow_ignored, clean),
         cmocka_unit_test_setup(test_held_cap, clean),
