@@ -257,5 +257,6 @@ void http_conn_free(struct http_conn *c)
         http_codec_free(c->d[i].codec);
     }
     hp_q_clear(c);
+    free(c->q);
     free(c);
 }

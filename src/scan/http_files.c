@@ -26,6 +26,8 @@
 #define CHUNK_SYNC (32u * 1024)         /* bytes gathered per write() in the caller */
 #define CHUNK_THREAD (128u * 1024)      /* per job for the writer thread */
 #define FREE_CHUNKS 72                  /* chunks kept for reuse (all in flight, and some) */
+#define WAKE_JOBS 64                    /* the writer thread is woken for this many jobs ... */
+#define WAKE_BYTES (512u * 1024)        /* ... or bytes */
 
 enum { J_WRITE, J_HOLE, J_END };
 
@@ -66,6 +68,9 @@ struct http_files {
     struct job *head, *tail;
     size_t inflight;
     bool stop;
+    bool idle;                          /* the writer thread waits for work */
+    unsigned unsignalled;               /* jobs queued since it was last woken */
+    size_t unsignalled_bytes;
     uint8_t *free_chunks[FREE_CHUNKS];
     unsigned nfree;
 };
@@ -187,8 +192,11 @@ static void *writer(void *arg)
     struct http_files *fs = arg;
     pthread_mutex_lock(&fs->mu);
     for (;;) {
-        while (!fs->head && !fs->stop)
+        while (!fs->head && !fs->stop) {
+            fs->idle = true;
             pthread_cond_wait(&fs->work, &fs->mu);
+            fs->idle = false;
+        }
         struct job *j = fs->head;
         if (!j)
             break;                      /* stopped, and nothing left */
@@ -213,6 +221,14 @@ static void *writer(void *arg)
     return NULL;
 }
 
+/* (under fs->mu) */
+static void wake(struct http_files *fs)
+{
+    fs->unsignalled = 0;
+    fs->unsignalled_bytes = 0;
+    pthread_cond_signal(&fs->work);
+}
+
 /* Run the job now (no thread), or queue it. */
 static void submit(struct http_files *fs, int op, struct http_bfile *b, uint8_t *buf, size_t n, uint64_t hole)
 {
@@ -228,8 +244,10 @@ static void submit(struct http_files *fs, int op, struct http_bfile *b, uint8_t 
     struct job *j = xmalloc(sizeof *j);
     *j = (struct job){ NULL, op, b, buf, n, hole };
     pthread_mutex_lock(&fs->mu);
-    while (buf && fs->inflight > 0 && fs->inflight + n > HTTP_FILES_INFLIGHT)
+    while (buf && fs->inflight > 0 && fs->inflight + n > HTTP_FILES_INFLIGHT) {
+        wake(fs);
         pthread_cond_wait(&fs->room, &fs->mu);
+    }
     if (buf)
         fs->inflight += n;
     if (fs->tail)
@@ -237,7 +255,12 @@ static void submit(struct http_files *fs, int op, struct http_bfile *b, uint8_t 
     else
         fs->head = j;
     fs->tail = j;
-    pthread_cond_signal(&fs->work);
+    /* small bodies come by the thousand: wake the thread for a batch, not
+     * for each job (waiting for a file wakes it too) */
+    fs->unsignalled++;
+    fs->unsignalled_bytes += n;
+    if (fs->idle && (fs->unsignalled >= WAKE_JOBS || fs->unsignalled_bytes >= WAKE_BYTES))
+        wake(fs);
     pthread_mutex_unlock(&fs->mu);
 }
 
@@ -278,7 +301,7 @@ void http_files_free(struct http_files *fs)
     if (fs->threaded) {
         pthread_mutex_lock(&fs->mu);
         fs->stop = true;
-        pthread_cond_signal(&fs->work);
+        wake(fs);
         pthread_mutex_unlock(&fs->mu);
         pthread_join(fs->th, NULL);
         pthread_cond_destroy(&fs->done);
@@ -379,8 +402,10 @@ void http_bfile_finish(struct http_bfile *b, struct http_bfile_result *r)
     struct http_files *fs = b->fs;
     if (fs->threaded) {
         pthread_mutex_lock(&fs->mu);
-        while (!b->done)
+        while (!b->done) {
+            wake(fs);
             pthread_cond_wait(&fs->done, &fs->mu);
+        }
         pthread_mutex_unlock(&fs->mu);
     }
     memset(r, 0, sizeof *r);

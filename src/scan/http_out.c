@@ -57,8 +57,6 @@ struct http_out *http_out_new(const struct http_out_config *cfg, struct counters
     o->alert_fd = cfg->alert_fd;
     o->digest = cfg->digest;
     o->ctr = ctr;
-    o->files = http_files_new(2, false); /* its own, until it is given a shared one */
-    o->own_files = true;
     for (int i = 0; i < 2; i++)
         o->s[i].path = cfg->path[i] ? xstrdup(cfg->path[i]) : NULL;
     return o;
@@ -66,12 +64,9 @@ struct http_out *http_out_new(const struct http_out_config *cfg, struct counters
 
 void http_out_set_files(struct http_out *o, struct http_files *f)
 {
-    if (!f || o->s[0].bf || o->s[1].bf || o->s[0].head || o->s[1].head)
+    if (!f || o->files)
         return;                          /* (bodies begun: keep the pool they use) */
-    if (o->own_files)
-        http_files_free(o->files);
     o->files = f;
-    o->own_files = false;
 }
 
 void http_out_set_path(struct http_out *o, int dir, const char *path)
@@ -192,15 +187,27 @@ static void on_begin(void *arg, const struct http_msg *m)
         alert_line(o->alert_fd, "open", s->name);
 }
 
+/* The body file of s, made at its first byte (the pool: the one given,
+ * else one of its own, written in the caller). */
+static struct http_bfile *bfile(struct http_out *o, struct side *s)
+{
+    if (!s->bf) {
+        if (!o->files) {
+            o->files = http_files_new(2, false);
+            o->own_files = true;
+        }
+        s->bf = http_bfile_new(o->files, o->outdir, s->name, o->digest);
+    }
+    return s->bf;
+}
+
 static void on_body(void *arg, const struct http_msg *m, const uint8_t *p, size_t n)
 {
     struct http_out *o = arg;
     struct side *s = &o->s[m->dir];
     if (!s->name)
         return;
-    if (!s->bf)
-        s->bf = http_bfile_new(o->files, o->outdir, s->name, o->digest);
-    http_bfile_write(s->bf, p, n);
+    http_bfile_write(bfile(o, s), p, n);
 }
 
 /* A hole in the body: n zeros, left sparse in the file. */
@@ -210,9 +217,7 @@ static void on_hole(void *arg, const struct http_msg *m, uint64_t n)
     struct side *s = &o->s[m->dir];
     if (!s->name || n == 0)
         return;
-    if (!s->bf)
-        s->bf = http_bfile_new(o->files, o->outdir, s->name, o->digest);
-    http_bfile_hole(s->bf, n);
+    http_bfile_hole(bfile(o, s), n);
 }
 
 /* The body's file is finished: its <byte_run>, counters, alert line and
@@ -269,7 +274,7 @@ static void on_end(void *arg, const struct http_msg *m, const struct http_msg_en
 {
     struct http_out *o = arg;
     struct side *s = &o->s[m->dir];
-    if (s->bf && http_files_threaded(o->files)) {
+    if (s->bf && http_files_threaded(o->files)) {   /* (a file: a pool) */
         http_bfile_close(s->bf);          /* the writer thread finishes it; reported later */
         struct ended *x = xcalloc(1, sizeof *x);
         x->bf = s->bf;

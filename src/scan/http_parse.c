@@ -65,10 +65,22 @@ bool hp_compat(const struct dir *d) { return d->c->cfg.compat161; }
 void hp_q_push(struct http_conn *c, struct req *r)
 {
     if (c->qn == HTTP_CONN_PENDING) {
-        hp_req_free(r);                     /* too many: that response will be unpaired */
+        hp_req_free(r);                  /* too many: that response will be unpaired */
         return;
     }
-    c->q[(c->qh + c->qn) % HTTP_CONN_PENDING] = r;
+    if (c->qn == c->qcap) {              /* grow the ring, its entries in order from 0 */
+        unsigned cap = c->qcap ? c->qcap * 2 : 4;
+        if (cap > HTTP_CONN_PENDING)
+            cap = HTTP_CONN_PENDING;
+        struct req **q = xreallocarray(NULL, cap, sizeof *q);
+        for (unsigned i = 0; i < c->qn; i++)
+            q[i] = c->q[(c->qh + i) % c->qcap];
+        free(c->q);
+        c->q = q;
+        c->qh = 0;
+        c->qcap = cap;
+    }
+    c->q[(c->qh + c->qn) % c->qcap] = r;
     c->qn++;
 }
 
@@ -77,7 +89,7 @@ static struct req *q_pop(struct http_conn *c)
     if (!c->qn)
         return NULL;
     struct req *r = c->q[c->qh];
-    c->qh = (c->qh + 1) % HTTP_CONN_PENDING;
+    c->qh = (c->qh + 1) % c->qcap;
     c->qn--;
     return r;
 }

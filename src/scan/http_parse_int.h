@@ -64,8 +64,8 @@ struct http_conn {
     struct http_conn_cb cb;
     void *arg;
     struct dir d[2];
-    struct req *q[HTTP_CONN_PENDING];    /* requests waiting for their response */
-    unsigned qh, qn;
+    struct req **q;                      /* requests waiting for their response: a ring of qcap */
+    unsigned qh, qn, qcap;               /* (grows to HTTP_CONN_PENDING) */
     struct http_conn_stats st;
     bool busy;                           /* inside a call: pump() only at the top */
     bool nowait;                         /* a response was framed without its request (the wait was
