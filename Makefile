@@ -20,7 +20,9 @@ BUILD   ?= build
 PKGS    := libpcap zlib liblzma libzstd libbrotlidec libxml-2.0 libcrypto json-c
 # cairo: headers only; netviz loads the library when it draws (dlopen), so
 # runs without -e netviz do not map it and its dependencies (2 MiB of RSS).
-PKGS_HDR := cairo
+# python3-embed: headers only too; the python scanner loads libpython when it
+# starts (linking it costs every run 3 MB of RSS in relocations).
+PKGS_HDR := cairo python3-embed
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wno-unused-parameter
 OPT     ?= -O2 -g
@@ -38,7 +40,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SECONDS ?= 600
 
-.PHONY: all demo check layers unit e2e asan asan-build fuzz fuzz-smoke bench install uninstall deps \
+.PHONY: all demo check layers unit e2e asan asan-build tsan tsan-build fuzz fuzz-smoke bench install uninstall deps \
         deps-build clean pkgcheck pkgcheck-test FORCE http-tools
 all: $(BUILD)/tcpflow
 
@@ -106,13 +108,31 @@ asan-build:
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  build-asan/tcpflow $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
 
+# LeakSanitizer: only what CPython leaves on purpose (the python scanner) is
+# suppressed, by its library's name (tests/asan/lsan-python.supp).
+LSAN_ENV := LSAN_OPTIONS=suppressions=$(CURDIR)/tests/asan/lsan-python.supp:print_suppressions=0
+
 asan: asan-build
 	@echo "=== unit tests under ASan+UBSan"
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(LSAN_ENV) \
 	  sh tests/unit/run.sh $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
 	@echo "=== end-to-end tests under ASan+UBSan"
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(LSAN_ENV) \
 	  TCPFLOW=$(CURDIR)/build-asan/tcpflow TCPFLOW_SANITIZED=1 sh tests/e2e/run.sh
+
+# ThreadSanitizer (build-tsan/, clang): the unit tests and the -j end-to-end test.
+tsan-build:
+	@$(MAKE) --no-print-directory BUILD=build-tsan CC=clang \
+	  OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+	  build-tsan/tcpflow $(UNIT_SRC:tests/unit/%.c=build-tsan/tests/%)
+
+tsan: tsan-build
+	@echo "=== unit tests under ThreadSanitizer"
+	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  sh tests/unit/run.sh $(UNIT_SRC:tests/unit/%.c=build-tsan/tests/%)
+	@echo "=== -j end-to-end under ThreadSanitizer"
+	@TSAN_OPTIONS=halt_on_error=1 JOBS_QUICK=1 E2E_ONLY="t_jobs t_live" \
+	  TCPFLOW=$(CURDIR)/build-tsan/tcpflow TCPFLOW_SANITIZED=1 sh tests/e2e/run.sh
 
 # libFuzzer harnesses: make fuzz FUZZ_SECONDS=600 (each harness), fuzz-smoke in make check.
 fuzz-build:
@@ -137,6 +157,7 @@ layers:
 check: deps
 	@$(MAKE) --no-print-directory layers all unit e2e
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory tsan
 	@$(MAKE) --no-print-directory fuzz-smoke
 
 bench: all
@@ -155,7 +176,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -15,7 +15,7 @@
 #   BENCH_ONLY="big many:files ..."   captures, or capture:mode (files nofiles extra), to run
 #   BENCH_LARGE=1        also many10 (1.2M connections, 2.5 GB) in the full run
 #   BENCH_OUT=DIR        where outputs go (default $BENCH_DIR/out, tmpfs)
-#   BENCH_EXTRA="many=-Fk -S tcp_timeout=10"   extra argument variants, ';'-separated cap=args
+#   BENCH_EXTRA="many=-Fk -S tcp_timeout=10;big=-j 1;..."   extra argument variants, ';'-separated cap=args
 #   BENCH_RESULTS=FILE   same as --results
 #   BENCH_TIMEOUT=900    seconds before one run is killed (and reported as an error)
 set -eu
@@ -136,7 +136,7 @@ mkdir -p "$(dirname "$RESULTS")"
 set +e
 "$PY" "$HERE/bench.py" --dir "$BENCH_DIR" --out "${BENCH_OUT:-$BENCH_DIR/out}" \
   --ours "$OURS" --ref "$REF" --reps "$REPS" --caps "$CAPS" --only "${BENCH_ONLY:-}" \
-  --extra "${BENCH_EXTRA-many=-Fk -S tcp_timeout=10}" --check "$SHARED/check-flows.py" \
+  --extra "${BENCH_EXTRA-many=-Fk -S tcp_timeout=10;big=-j 1;many=-j 1;many=-FX -j 1}" --check "$SHARED/check-flows.py" \
   --results "$RESULTS" --quick "$QUICK" --timeout "${BENCH_TIMEOUT:-900}"
 rc=$?
 set -e

@@ -23,7 +23,7 @@ trap 'rm -rf "$work"' EXIT
 
 # Lines of report.xml that differ between any two runs.
 normalize() {
-    sed -e '/<compilation_date>/d' -e '/<command_line>/d' -e '/<start_time>/d' \
+    sed -e '/<compilation_date>/d' -e '/<command_line>/d' -e '/<start_time>/d' -e '/<implementation /d' \
         -e '/<rusage>/,/<\/rusage>/d' -e '/<compiler>/d' "$1"
 }
 

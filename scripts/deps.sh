@@ -10,7 +10,7 @@
 #       modules and headers; when some are missing, print ONE line naming their
 #       Debian packages and this script, and fail
 BUILD_PKGS="build-essential pkg-config libpcap-dev zlib1g-dev liblzma-dev libbz2-dev libzstd-dev
- libbrotli-dev libxml2-dev libssl-dev libjson-c-dev libcairo2-dev"
+ libbrotli-dev libxml2-dev libssl-dev libjson-c-dev libcairo2-dev libpython3-dev"
 TEST_PKGS="clang libcmocka-dev libclang-rt-14-dev tcpflow tcpdump python3 python3-scapy nftables
  iproute2 ethtool libxml2-utils time groff-base zstd xz-utils bzip2 jq tshark poppler-utils
  fonts-dejavu-core nginx-light libnginx-mod-http-brotli-filter libnginx-mod-http-echo curl brotli
@@ -27,6 +27,7 @@ deb_of() {
         libcrypto) echo libssl-dev;;
         json-c) echo libjson-c-dev;;
         cairo) echo libcairo2-dev;;
+        python3-embed) echo libpython3-dev;;
         libbrotlidec|libbrotlienc) echo libbrotli-dev;;
         cmocka) echo libcmocka-dev;;
         h:bzlib.h) echo libbz2-dev;;

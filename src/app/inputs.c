@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,7 +16,10 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t n_signals;     /* a second one stops a live drain */
 static struct capture *live_cap;            /* the capture being read, file or live */
+static struct capture *live_open;           /* -i: opened by inputs_open_live */
+static struct inputs_result result;
 /* A file input blocked in read() (a stalled pipe) must still end at once on
  * SIGINT/SIGTERM/SIGHUP: the reader retries reads interrupted by a signal,
  * so the handler puts /dev/null under the input's descriptor and the read
@@ -26,20 +30,41 @@ static int devnull_fd = -1;
 static void on_signal(int sig)
 {
     got_signal = sig;
+    n_signals++;
     if (live_cap) capture_breakloop(live_cap);
     if (input_fd >= 0 && devnull_fd >= 0) dup2(devnull_fd, input_fd);
+}
+
+static void on_sigpipe(int sig) { (void)sig; }
+
+/* SIGINT, SIGTERM, SIGHUP to on_signal.  restart: the calls they interrupt
+ * go on (SA_RESTART), so that a console write blocked on a slow reader
+ * does not fail with EINTR; a blocked read of the input still ends
+ * (on_signal puts /dev/null under it) and the readers' poll()s look at
+ * the flags.  Not while an input is being opened: open() of a FIFO with
+ * no writer must end on a signal, and nothing is printed then. */
+static void catch_stops(bool restart)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = restart ? SA_RESTART : 0;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 void inputs_catch_signals(void)
 {
     if (devnull_fd < 0) devnull_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    catch_stops(true);
+    /* SIGPIPE: writes to a closed pipe fail with EPIPE, which the console
+     * handles.  A handler rather than SIG_IGN, which children (tcp_cmd)
+     * would inherit across exec; a handler is reset to the default there. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    sa.sa_handler = on_sigpipe;
+    sigaction(SIGPIPE, &sa, NULL);
 }
 
 int inputs_signal(void) { return got_signal; }
@@ -68,7 +93,9 @@ static struct capture *open_input(const char *path, const char *bpf, char *err, 
         if (guess >= 0) close(guess);
     }
     input_fd = guess;
+    catch_stops(false);
     struct capture *c = capture_open_file(path, bpf, err, errlen);
+    catch_stops(true);
     if (c && !is_stdin && guess >= 0) {
         struct stat a, b;
         if (fstat(guess, &a) < 0 || stat(path, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
@@ -125,32 +152,60 @@ static void progress_draw(struct progress *pg, struct capture *c, struct pipelin
     if (final) { fputc('\n', stderr); pg->drawn = false; }
 }
 
-/* Read one input to its end.  Returns 0, or 1 if it was damaged/unreadable. */
-static int run_input(struct pipeline *p, struct capture *c, bool show_progress)
+/* The console writes to a pipe whose reader went away (poll says POLLERR
+ * on the write end): seen without writing, so a live capture on a quiet
+ * interface ends as soon as `| head` exits. */
+static bool stdout_reader_gone(void)
+{
+    struct pollfd pf = { .fd = 1, .events = POLLOUT };
+    return poll(&pf, 1, 0) == 1 && (pf.revents & POLLERR);
+}
+
+/* Read one input to its end.  Returns 0, or 1 if it was damaged/unreadable.
+ * A file stops at once on a signal; a live capture (live) goes on with what
+ * its ring already holds (capture_next returns 0 after it), unless a second
+ * signal comes. */
+static int run_input(struct pipeline *p, struct capture *c, bool show_progress, bool live, bool console)
 {
     struct capture_pkt pk;
     struct progress pg = { show_progress, mono_ms(), mono_ms(), false };
     uint64_t n = 0;
-    int rc = 0, r;
+    int rc = 0, r = 0;
     int dlt = capture_first_dlt(c);
     if (dlt >= 0 && !datalink_supported(dlt)) {
         log_error("%s: unsupported link type %d (%s)", capture_name(c), dlt, datalink_name(dlt));
         return 1;
     }
     uint64_t unsupported_before = pipeline_unsupported(p);
-    while (!got_signal && (r = capture_next(c, &pk)) == 1) {
+    for (;;) {
+        if (got_signal && (!live || n_signals > 1)) break;
+        if ((r = capture_next(c, &pk)) != 1) break;
+        n++;
         if (pk.data == NULL) {            /* live timeout */
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             pipeline_tick(p, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+            if (console && stdout_reader_gone()) {
+                result.reader_gone = true;
+                break;
+            }
             continue;
         }
+        result.records++;
+        if (pk.caplen < pk.wirelen) result.truncated++;
         pipeline_packet(p, &pk);
         if (pipeline_error(p)) break;
-        if (pg.on && (++n & 4095) == 0) progress_draw(&pg, c, p, false);
+        if ((n & 1023) == 0) {
+            capture_keep(c, pipeline_stable_low(p));   /* -j: pages the workers still read */
+            if (console && stdout_reader_gone()) {
+                result.reader_gone = true;
+                break;
+            }
+            if (pg.on && (n & 4095) == 0) progress_draw(&pg, c, p, false);
+        }
     }
     if (pg.drawn) progress_draw(&pg, c, p, true);
-    if (!got_signal && !pipeline_error(p) && r < 0) {
+    if (!got_signal && !pipeline_error(p) && !result.reader_gone && r < 0) {
         log_error("%s", capture_error(c));
         rc = 1;
     }
@@ -160,6 +215,15 @@ static int run_input(struct pipeline *p, struct capture *c, bool show_progress)
         rc = 1;
     }
     return rc;
+}
+
+/* Console output and the progress line on one terminal would mix. */
+static bool progress_allowed(const struct options *o)
+{
+    if (!o->progress || !isatty(2)) return false;
+    if (!o->console || !isatty(1)) return true;
+    struct stat a, b;
+    return fstat(1, &a) == 0 && fstat(2, &b) == 0 && a.st_rdev != b.st_rdev;
 }
 
 bool inputs_outdir_writable(const char *dir, const char *user)
@@ -182,10 +246,9 @@ bool inputs_drop_privs(struct privs *pv, const struct options *o)
     return !o->store_files || inputs_outdir_writable(o->outdir && *o->outdir ? o->outdir : ".", pv->user);
 }
 
-static int run_live(struct pipeline *p, const struct options *o, struct privs *pv)
+int inputs_open_live(const struct options *o)
 {
     char err[1024];
-    int rc = 0;
     struct capture_live_config lc;
     capture_live_config_init(&lc);
     lc.ifname = o->iface;
@@ -198,23 +261,34 @@ static int run_live(struct pipeline *p, const struct options *o, struct privs *p
     struct capture *c = capture_open_live_cfg(&lc, err, sizeof err);
     if (!c) {
         log_error("%s", err);
-        return 1;
+        return -1;
     }
+    if (capture_warning(c)) log_warn("%s", capture_warning(c));
     log_error("listening on %s", capture_name(c));
+    live_open = c;
+    return 0;
+}
+
+void inputs_close_live(void)
+{
+    capture_close(live_open);
+    live_open = NULL;
+}
+
+static int run_live(struct pipeline *p, const struct options *o, struct privs *pv)
+{
+    struct capture *c = live_open;
+    int rc = 0;
+    result.live = true;
+    snprintf(result.source, sizeof result.source, "%s", capture_name(c));
     live_cap = c;
+    if (got_signal) capture_breakloop(c);       /* a signal came before */
     if (!inputs_drop_privs(pv, o)) rc = 1;
-    else rc |= run_input(p, c, false);
+    else rc |= run_input(p, c, false, true, o->console);
     live_cap = NULL;
-    /* TEMPORARY (until the end-of-run loss summary is wired): the
-     * live capture's counters at -d 1, read by tests/e2e/t_live.sh */
-    struct capture_stats cs;
-    capture_stats(c, &cs);
-    log_debug(1, "capture: %" PRIu64 " received, %" PRIu64 " dropped by the kernel, %" PRIu64
-              " dropped by the interface, %" PRIu64 " captured, %" PRIu64 " delivered, %" PRIu64
-              " ring waits, ring peak %" PRIu64 " of %" PRIu64 " bytes",
-              cs.received, cs.kernel_drops, cs.if_drops, cs.captured, cs.delivered,
-              cs.ring_waits, cs.ring_peak, cs.ring_bytes);
-    capture_close(c);
+    capture_breakloop(c);                       /* stopped: the counters are final */
+    capture_stats(c, &result.cap);
+    inputs_close_live();
     if (got_signal) log_error("terminating orderly");
     return rc;
 }
@@ -223,9 +297,12 @@ int inputs_run(struct pipeline *p, const struct options *o, struct privs *pv)
 {
     char err[1024];
     int rc = 0;
-    bool show_progress = o->progress && isatty(2);
-    if (o->ninputs == 0) rc |= run_live(p, o, pv);
-    for (size_t i = 0; i < o->ninputs && !got_signal && !pipeline_error(p); i++) {
+    bool show_progress = progress_allowed(o);
+    if (o->ninputs == 0) {
+        if (!live_open && inputs_open_live(o) < 0) return 1;
+        rc |= run_live(p, o, pv);
+    }
+    for (size_t i = 0; i < o->ninputs && !got_signal && !pipeline_error(p) && !result.reader_gone; i++) {
         struct capture *c = open_input(o->inputs[i].path, o->bpf, err, sizeof err);
         if (!c) {
             if (got_signal) break;                  /* interrupted while opening */
@@ -242,7 +319,10 @@ int inputs_run(struct pipeline *p, const struct options *o, struct privs *pv)
         live_cap = c;
         if (got_signal) capture_breakloop(c);
         pipeline_set_may_start(p, !o->inputs[i].finish_only);
-        rc |= run_input(p, c, show_progress);
+        const uint8_t *lo, *hi;
+        if (capture_mapped(c, &lo, &hi)) pipeline_set_stable(p, lo, hi);   /* -j: records read in place */
+        rc |= run_input(p, c, show_progress, false, o->console);
+        pipeline_set_stable(p, NULL, NULL);     /* the workers are done with its bytes */
         live_cap = NULL;
         input_fd = -1;
         capture_close(c);
@@ -250,6 +330,8 @@ int inputs_run(struct pipeline *p, const struct options *o, struct privs *pv)
     if (got_signal && o->ninputs) log_error("terminating orderly");
     return rc;
 }
+
+void inputs_get_result(struct inputs_result *r) { *r = result; }
 
 void inputs_describe(const struct options *o, char *out, size_t n)
 {

@@ -9,8 +9,10 @@
 #include "app/options.h"
 #include "app/pipeline.h"
 #include "app/privs.h"
+#include "capture/capture.h"
 
-/* Take SIGINT, SIGTERM, SIGHUP; ignore SIGPIPE. */
+/* Take SIGINT, SIGTERM, SIGHUP; SIGPIPE does nothing (writes fail with
+ * EPIPE instead; children still get the default). */
 void inputs_catch_signals(void);
 
 /* The signal that interrupted the run, or 0. */
@@ -19,10 +21,31 @@ int inputs_signal(void);
 /* Its name: "SIGINT", "SIGTERM", "SIGHUP". */
 const char *inputs_signal_name(int sig);
 
+/* -i: open the live interface now (before the report is created, so that
+ * a bad interface leaves nothing behind), say libpcap's warning if any (unless
+ * -q) and "listening on IFACE".  0, or -1 after saying why. */
+int inputs_open_live(const struct options *o);
+
+/* Close the live capture opened above if inputs_run() did not (the run
+ * stopped before it). */
+void inputs_close_live(void);
+
 /* Read every input through p, giving up root (-U) once the first capture
- * is open.  Returns 0, or 1 when an input was damaged or unreadable, or
- * privileges could not be dropped. */
+ * is open (the live one opened by inputs_open_live, or opened here).
+ * Returns 0, or 1 when an input was damaged or unreadable, or privileges
+ * could not be dropped. */
 int inputs_run(struct pipeline *p, const struct options *o, struct privs *pv);
+
+/* What the inputs read and lost. */
+struct inputs_result {
+    bool live;                  /* a live capture was read */
+    char source[256];           /* its interface */
+    struct capture_stats cap;   /* its counters, final (read when it stopped) */
+    uint64_t records;           /* records processed, every input */
+    uint64_t truncated;         /* of them, captured shorter than on the wire */
+    bool reader_gone;           /* the console's reader went away */
+};
+void inputs_get_result(struct inputs_result *r);
 
 /* The inputs as the netviz page names them: "x.pcap", "x.pcap + 2 more",
  * or the interface. */

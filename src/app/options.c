@@ -58,7 +58,7 @@ static const char usage_head[] =
 "   -z dir   chroot to dir (requires that -U be used).\n"
 "\n"
 "Control of Scanners:\n"
-"   -e scanner   - enable scanner (md5, http, netviz, wifiviz, tcpdemux, all)\n"
+"   -e scanner   - enable scanner (%s, all)\n"
 "   -x scanner   - disable scanner\n"
 "   -E scanner   - turn off all scanners except scanner\n"
 "   -S name=value  Set a configuration parameter (-hh for info)\n"
@@ -180,7 +180,13 @@ static void scanner_info(const char *name, bool on, const char *desc)
 
 static void usage(FILE *out, int level)
 {
-    fprintf(out, usage_head, log_progname());
+    char names[512] = "";
+    for (size_t i = 0, n = 0; scanner_registry[i]; i++) {
+        int k = snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "", scanner_registry[i]->name);
+        if (k < 0 || (size_t)k >= sizeof names - n) break;
+        n += (size_t)k;
+    }
+    fprintf(out, usage_head, log_progname(), names);
     if (level > 1) {
         usage_settings(out);
         usage_scanners(out);

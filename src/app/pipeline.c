@@ -99,8 +99,19 @@ static int max_fds(const struct options *o)
 static struct decoder *make_decoder(struct pipeline *p)
 {
     const struct options *o = p->o;
-    struct decode_config dc = { .check_fcs = o->check_fcs };
-    defrag_config_default(&dc.frag);
+    struct decode_config dc;
+    decode_config_default(&dc);
+    dc.check_fcs = o->check_fcs;
+    for (size_t i = 0; i < o->nsettings; i++) {          /* -S tunnels=, vxlan_ports= ... */
+        char name[64], err[256];
+        const char *eq = strchr(o->settings[i], '=');
+        size_t n = eq ? (size_t)(eq - o->settings[i]) : 0;
+        if (!eq || n >= sizeof name) continue;
+        memcpy(name, o->settings[i], n);
+        name[n] = '\0';
+        if (tunnel_config_set(&dc.tun, name, eq + 1, err, sizeof err) < 0)
+            log_error("%s", err);
+    }
     dc.frag.timeout_us = o->frag_timeout_us;
     dc.frag.max_bytes = o->frag_memcap;
     dc.frag.max_datagrams = o->frag_max_datagrams;
@@ -281,6 +292,12 @@ static unsigned workers_for(const struct options *o)
     if (o->console || o->tcp_alert_fd >= 0 || o->http_alert_fd >= 0 || *o->tcp_cmd || *o->http_cmd) return 0;
     if (!strstr(o->tmpl, "%A") || !strstr(o->tmpl, "%a") || !strstr(o->tmpl, "%B") || !strstr(o->tmpl, "%b"))
         return 0;
+    /* without flow files or a scanner of flows there is nothing for workers
+     * to do but format the report, which costs less than handing it over */
+    bool flow_scanners = false;
+    for (size_t i = 0; scanner_registry[i]; i++)
+        if (scanner_registry[i]->flow && scanner_wanted(o, i)) flow_scanners = true;
+    if (!o->store_files && !flow_scanners) return 0;
     return n;
 }
 
@@ -290,7 +307,7 @@ static bool make_consumers(struct pipeline *p, char *err, size_t errlen)
     p->nsets = nw ? nw : 1;
     p->sets = xcalloc(p->nsets, sizeof *p->sets);
     if (!nw) return make_set(p, &p->sets[0], add_to_tracker, p->ct, err, errlen);
-    struct dispatch_config dc = { nw, 4096, 2u << 20, 4096 };
+    struct dispatch_config dc = { nw, 1024, 1u << 20, 4096 };
     p->disp = dispatch_new(&dc);
     for (unsigned w = 0; w < nw; w++) {
         struct worker_arg wa = { p->disp, w };
@@ -371,6 +388,16 @@ void pipeline_set_stable(struct pipeline *p, const uint8_t *lo, const uint8_t *h
     if (p->disp) dispatch_set_stable(p->disp, lo, hi);
 }
 
+void pipeline_drain(struct pipeline *p)
+{
+    if (p->disp) dispatch_drain(p->disp);
+}
+
+const uint8_t *pipeline_stable_low(struct pipeline *p)
+{
+    return p->disp ? dispatch_stable_low(p->disp) : NULL;
+}
+
 void pipeline_finish(struct pipeline *p, enum flow_end end)
 {
     conntrack_finish(p->ct, end);
@@ -427,6 +454,11 @@ const char *pipeline_error(const struct pipeline *p)
     return conntrack_error(p->ct);
 }
 
+bool pipeline_reader_gone(const struct pipeline *p)
+{
+    return p->nsets && p->sets[0].console && sink_console_reader_gone(p->sets[0].console);   /* one set with -c */
+}
+
 uint64_t pipeline_write_failures(const struct pipeline *p)
 {
     uint64_t n = p->w_failures + (p->kp ? kpcap_failures(p->kp) : 0);
@@ -464,6 +496,15 @@ void pipeline_counters(const struct pipeline *p, struct counters *out)
     if (p->kp) counters_add(out, kpcap_counters(p->kp));
     counters_add(out, &p->pscan_ctr);
     counters_add(out, &p->ctr);
+}
+
+void *pipeline_scanner(const struct pipeline *p, const char *name)
+{
+    for (size_t i = 0; i < p->npscans; i++)
+        if (!strcmp(p->pscans[i].sc->name, name)) return p->pscans[i].self;
+    for (size_t i = 0; p->nsets && i < p->sets[0].nscans; i++)
+        if (!strcmp(p->sets[0].scans[i].sc->name, name)) return p->sets[0].scans[i].self;
+    return NULL;
 }
 
 static void free_set(struct cset *cs)

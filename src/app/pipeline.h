@@ -42,6 +42,12 @@ void pipeline_packet(struct pipeline *p, const struct capture_pkt *cp);
  * Call with (NULL, NULL) before the input goes away. */
 void pipeline_set_stable(struct pipeline *p, const uint8_t *lo, const uint8_t *hi);
 
+/* -j: wait until the workers have handled everything sent so far. */
+void pipeline_drain(struct pipeline *p);
+
+/* The lowest byte of that range the workers still need, or NULL. */
+const uint8_t *pipeline_stable_low(struct pipeline *p);
+
 /* Time passes without records (live capture): expire what is due. */
 void pipeline_tick(struct pipeline *p, int64_t now_us);
 
@@ -56,6 +62,9 @@ int pipeline_scanners_finish(struct pipeline *p, const char *input, char **summa
 
 /* A fatal output error (disk full...), or NULL. */
 const char *pipeline_error(const struct pipeline *p);
+/* The error is the console's reader going away (EPIPE: tcpflow -c | head):
+ * the run stops, quietly and successfully. */
+bool pipeline_reader_gone(const struct pipeline *p);
 /* Files that could not be written. */
 uint64_t pipeline_write_failures(const struct pipeline *p);
 /* Records of a link type we cannot decode. */
@@ -69,6 +78,10 @@ struct pipeline_stats {
     uint64_t open_fds;
 };
 void pipeline_stats(const struct pipeline *p, struct pipeline_stats *out);
+/* The instance of the scanner called name (the reader's, or the first
+ * worker's), or NULL when it does not run: for tests. */
+void *pipeline_scanner(const struct pipeline *p, const char *name);
+
 /* Every stage's counters, summed into *out. */
 void pipeline_counters(const struct pipeline *p, struct counters *out);
 

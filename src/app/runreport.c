@@ -153,7 +153,7 @@ int runreport_close(struct runreport *r, const struct runreport_end *end)
         .status = status, .open_fds_at_end = end->at_end.open_fds, .max_open_flows = end->final.max_open_files,
         .total_flows = end->final.total_flows, .flow_map_size = end->at_end.open_flows,
         .total_packets = end->final.total_packets, .counters = dc, .n_counters = nd,
-        .summary_xml = end->summary_xml,
+        .summary_xml = end->summary_xml, .losses = end->losses,
     };
     crash_report = NULL;
     char err[1024];

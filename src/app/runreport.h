@@ -12,6 +12,7 @@
 #include "app/pipeline.h"
 #include "app/privs.h"
 #include "flow/flowsum.h"
+#include "report/dfxml.h"
 
 struct runreport;
 
@@ -32,6 +33,7 @@ struct runreport_end {
     struct pipeline_stats final;
     const struct counters *counters;
     const char *summary_xml;    /* scanners' fragments, or NULL */
+    const struct dfxml_losses *losses;  /* <losses> (report/dfxml.h), or NULL */
 };
 
 /* Write the trailer and close.  0, or -1 after saying why. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +33,10 @@ struct capture {
     int fd;                             /* file descriptor we opened, -1 otherwise */
     uint64_t size;
     struct pcapfile *pf;
+    const uint8_t *map;                 /* a regular uncompressed file, mapped and read in place */
+    size_t maplen;
+    size_t released;                    /* pages of the map before this given back */
+    const uint8_t *keep;                /* bytes from here on are still in use (capture_keep) */
     struct live *live;
     char *bpf;                          /* NULL: no filter */
     struct filt filt[FILTER_CACHE];
@@ -139,6 +144,57 @@ static struct capture *open_common(struct capture *c, struct decomp *d, const ch
     return c;
 }
 
+/* A regular file that is not compressed is read in place through a
+ * read-only private mapping: no copy into a buffer, and records stay valid
+ * for as long as the file is open (the workers of -j read them there).
+ * Pages behind the reader are given back as it goes (release_map), so the
+ * mapping never holds much memory. */
+static bool map_file(struct capture *c)
+{
+    if (c->size > SIZE_MAX) return false;
+    void *m = mmap(NULL, (size_t)c->size, PROT_READ, MAP_PRIVATE, c->fd, 0);
+    if (m == MAP_FAILED) return false;
+    if (decomp_detect(m, c->size < 16 ? (size_t)c->size : 16) != DECOMP_NONE) {
+        munmap(m, (size_t)c->size);
+        return false;
+    }
+    madvise(m, (size_t)c->size, MADV_SEQUENTIAL);
+    c->map = m;
+    c->maplen = (size_t)c->size;
+    return true;
+}
+
+#define RELEASE_STEP (1u << 20)
+
+/* Give back the mapped pages more than a step behind the reader and
+ * behind what is still in use (capture_keep): a page needed again would be
+ * read again from the page cache (the mapping is private and read-only, so
+ * nothing changes but the time). */
+static void release_map(struct capture *c)
+{
+    uint64_t pos = pcapfile_pos(c->pf);
+    if (c->keep && (uint64_t)(c->keep - c->map) < pos) pos = (uint64_t)(c->keep - c->map);
+    if (pos < c->released + 2 * RELEASE_STEP) return;
+    size_t upto = (size_t)(pos - RELEASE_STEP) & ~(size_t)(sysconf(_SC_PAGESIZE) - 1);
+    if (upto > c->released) {
+        madvise((void *)(uintptr_t)(c->map + c->released), upto - c->released, MADV_DONTNEED);
+        c->released = upto;
+    }
+}
+
+void capture_keep(struct capture *c, const uint8_t *from)
+{
+    c->keep = from && c->map && from >= c->map && from < c->map + c->maplen ? from : NULL;
+}
+
+bool capture_mapped(const struct capture *c, const uint8_t **lo, const uint8_t **hi)
+{
+    if (!c->map) return false;
+    *lo = c->map;
+    *hi = c->map + c->maplen;
+    return true;
+}
+
 struct capture *capture_open_file(const char *path, const char *bpf, char *err, size_t errlen)
 {
     struct capture *c = cap_new(path);
@@ -160,6 +216,10 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
             return NULL;
         }
         if (S_ISREG(st.st_mode)) c->size = (uint64_t)st.st_size;
+    }
+    if (c->size >= 4096 && map_file(c)) {
+        c->size = c->maplen;
+        return open_common(c, decomp_open_mem(c->map, c->maplen, c->disp, err, errlen), bpf, err, errlen);
     }
     return open_common(c, decomp_open_fd(fd, c->disp, err, errlen), bpf, err, errlen);
 }
@@ -227,6 +287,7 @@ int capture_next(struct capture *c, struct capture_pkt *out)
         return r;
     }
     if (c->stop) return 0;
+    if (c->map) release_map(c);
     for (;;) {
         int r = pcapfile_next(c->pf, out);
         if (r < 0) {
@@ -274,6 +335,7 @@ void capture_close(struct capture *c)
 {
     if (!c) return;
     pcapfile_free(c->pf);
+    if (c->map) munmap((void *)(uintptr_t)c->map, c->maplen);
     live_close(c->live);
     if (c->fd >= 0) close(c->fd);
     free_filters(c);

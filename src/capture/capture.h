@@ -139,6 +139,15 @@ int capture_first_dlt(const struct capture *c);
 uint64_t capture_pos(const struct capture *c);
 uint64_t capture_size(const struct capture *c);
 
+/* A file read in place: its bytes, [*lo, *hi), stay valid until
+ * capture_close (records point into them).  false for other inputs. */
+bool capture_mapped(const struct capture *c, const uint8_t **lo, const uint8_t **hi);
+
+/* For a file read in place: its bytes from `from` on are still in use
+ * (by threads behind the reader), so their pages are kept; NULL: only the
+ * reader's. */
+void capture_keep(struct capture *c, const uint8_t *from);
+
 /* Name of the source as given (path or interface). */
 const char *capture_name(const struct capture *c);
 

@@ -225,6 +225,13 @@ struct decomp *decomp_open_mem(const uint8_t *p, size_t n, const char *name, cha
     return d;
 }
 
+const uint8_t *decomp_view(const struct decomp *d, size_t *n)
+{
+    if (d->fd >= 0 || d->kind != DECOMP_NONE || d->inoff != 0) return NULL;
+    *n = d->inlen;
+    return d->in;
+}
+
 /* Between gzip members or bzip2 streams: another one, trailing zeros (ignored,
  * as gzip does), or garbage.  Returns 1 = a new member starts, 0 = clean end,
  * -1 = error set. */

@@ -67,6 +67,11 @@ uint64_t decomp_pos(const struct decomp *d);
  * (an uncompressed memory range), else 0. */
 uint64_t decomp_known_size(const struct decomp *d);
 
+/* For an uncompressed memory range not yet read from: the whole range, to
+ * be read in place (*n its length); else NULL.  Reading it so replaces
+ * decomp_read. */
+const uint8_t *decomp_view(const struct decomp *d, size_t *n);
+
 /* Release the stream (the fd stays open).  NULL is a no-op. */
 void decomp_free(struct decomp *d);
 

@@ -40,6 +40,7 @@ struct pcapfile {
     uint64_t base;              /* stream offset of buf[0] */
     bool src_eof;
     bool src_err;
+    bool mapped;                /* buf is the whole input, read in place (not ours) */
     enum pf_fmt fmt;
     enum pf_state state;
     bool be;                    /* current byte order is big-endian */
@@ -112,6 +113,7 @@ static inline uint64_t cur_off(const struct pcapfile *f) { return f->base + f->o
  * ends (or fails: src_err) first; whatever was read stays buffered. */
 static bool ensure_slow(struct pcapfile *f, size_t n)
 {
+    if (f->mapped) return avail(f) >= n;
     if (f->off > 0) {
         size_t keep = f->len - f->off;
         if (keep) memmove(f->buf, f->buf + f->off, keep);
@@ -516,9 +518,18 @@ struct pcapfile *pcapfile_open(struct decomp *src, const char *name, char *err, 
     struct pcapfile *f = xcalloc(1, sizeof *f);
     f->src = src;
     f->name = xstrdup(name);
-    uint64_t known = decomp_known_size(src);
-    f->cap = (known && known < PF_BUFSZ) ? (known < 64 ? 64 : (size_t)known) : PF_BUFSZ;
-    f->buf = xmalloc(f->cap);
+    size_t vlen;
+    const uint8_t *view = decomp_view(src, &vlen);
+    if (view) {                         /* read in place: no copy, no refill */
+        f->buf = (uint8_t *)(uintptr_t)view;
+        f->cap = f->len = vlen;
+        f->src_eof = true;
+        f->mapped = true;
+    } else {
+        uint64_t known = decomp_known_size(src);
+        f->cap = (known && known < PF_BUFSZ) ? (known < 64 ? 64 : (size_t)known) : PF_BUFSZ;
+        f->buf = xmalloc(f->cap);
+    }
     f->first_dlt = -1;
     f->rechdr = 16;
     bool ok = false;
@@ -572,7 +583,7 @@ void pcapfile_free(struct pcapfile *f)
     if (!f) return;
     decomp_free(f->src);
     free(f->ifs);
-    free(f->buf);
+    if (!f->mapped) free(f->buf);
     free(f->name);
     free(f);
 }

@@ -1,11 +1,13 @@
 /* decode.h - the decode stage: a captured record in, a TCP segment out.
  *
- * Per record: link layer (datalink.c), IP (ip.c), fragments (defrag.c),
- * tunnels (tunnel.c, to any depth), TCP (tcp.c).  Everything malformed or
- * not TCP is counted per reason in the decoder's own counters and skipped;
- * records that reached IP but were not usable TCP are offered to the
- * `unprocessed` callback (-w).  Views point into the record or into the
- * decoder's buffers: valid until the next call.
+ * Per record: link layer (datalink*.c), IP (ip.c), fragments (defrag*.c),
+ * tunnels (tun_*.c, to tunnel_depth levels, each level's IP reassembled
+ * first), TCP (tcp.c).  Everything malformed or not TCP is counted per
+ * reason in the decoder's own counters and skipped; records that reached
+ * IP but were not usable TCP are offered to the `unprocessed` callback
+ * (-w): the record, or the frames of the datagram it completed.  Views
+ * point into the record or into the decoder's buffers: valid until the
+ * next call.
  */
 #ifndef TCPFLOW_DECODE_DECODE_H
 #define TCPFLOW_DECODE_DECODE_H
@@ -18,33 +20,45 @@
 #include "decode/defrag.h"
 #include "decode/ip.h"
 #include "decode/tcp.h"
+#include "decode/tunnel.h"
 #include "util/counters.h"
-
-struct tunnel;
 
 /* What a scanner with a packet hook sees of each record (netviz). */
 struct decode_view {
     const struct capture_pkt *cp;
     bool link_ok;               /* the link layer was decoded */
-    const struct ip_pkt *ip;    /* the outermost IP packet, or NULL */
+    /* The innermost IP packet this record reached, or NULL: the captured
+     * one, or the one a tunnel carries.  A fragment is shown as the
+     * fragment, even when it completed a datagram (unless that datagram
+     * was a tunnel: then what it carried). */
+    const struct ip_pkt *ip;
+    const struct tunnel *tun;   /* the tunnel ip came through, or NULL */
 };
 
 /* One TCP segment, with what the stages below need. */
 struct decoded {
     const struct capture_pkt *cp;   /* the record as captured (-K, times, lengths) */
-    struct l2_info l2;              /* of the innermost link layer */
-    const struct tunnel *tun;       /* NULL when not tunneled */
-    struct ip_pkt ip;               /* the IP packet carrying seg */
+    struct l2_info l2;              /* of the innermost link layer (a tunnel's
+                                       Ethernet or 802.11 frame, else the capture's) */
+    const struct tunnel *tun;       /* NULL when not tunneled; valid until decoder_free */
+    struct ip_pkt ip;               /* the (innermost) IP packet carrying seg */
     struct tcp_seg seg;
     const uint8_t *ipb;             /* the outermost IP header inside cp->data */
-    const uint8_t *whole;           /* a datagram reassembled from fragments, or NULL */
+    /* The outermost IP datagram, reassembled from fragments, or NULL when
+     * the outermost IP packet was not a fragment (-K writes the link
+     * header of cp, up to ipb, then this). */
+    const uint8_t *whole;
     size_t wlen;
 };
 
 struct decode_config {
     bool check_fcs;                 /* 802.11: drop frames with a bad FCS */
     struct defrag_config frag;
+    struct tunnel_config tun;       /* tunnel_config_default(); kinds 0: no decapsulation */
 };
+
+/* Fill *cfg with the defaults (check_fcs on, defrag and tunnels defaults). */
+void decode_config_default(struct decode_config *cfg);
 
 /* Called for a record that reached IP but carries no TCP we can use, and
  * for the frames of fragments given up (-w writes them). */
@@ -72,6 +86,8 @@ void decoder_finish(struct decoder *d);
 
 /* Records of a link type we cannot decode. */
 uint64_t decoder_unsupported(const struct decoder *d);
+/* Distinct tunnels seen (identities interned). */
+size_t decoder_tunnels(const struct decoder *d);
 const struct counters *decoder_counters(const struct decoder *d);
 
 #endif

@@ -1,6 +1,7 @@
 /* defrag.h - IPv4 and IPv6 fragment reassembly.
  *
- * Datagrams in progress are keyed by (family, src, dst, id, protocol, vlan).
+ * Datagrams in progress are keyed by (family, src, dst, id, protocol, zone):
+ * the zone is the caller's (the VLAN, the tunnel a packet came through).
  * Time is capture time.  Every held byte counts against max_bytes and every
  * datagram in progress against max_datagrams; what a cap refuses, or what
  * expires incomplete, is counted per reason in the counters given to
@@ -77,16 +78,26 @@ void defrag_free(struct defrag *d);
 void defrag_set_drop_cb(struct defrag *d, defrag_frame_cb cb, void *arg);
 
 /* Offer one fragment: ip was decoded from the IP packet pkt[0..pktlen)
- * (ip->frag is true).  vlan is part of the key.  frame describes the
+ * (ip->frag is true).  zone is part of the key: only fragments of one zone
+ * (a VLAN, a tunnel) make a datagram together.  frame describes the
  * original link-layer frame (used only when keep_frames).  Returns true when
  * this fragment completed a datagram: *out and *outlen then hold a whole IP
  * packet (header with corrected length, no fragment header/flags) that
  * ip_decode accepts; the buffer belongs to defrag and stays valid until the
  * next call into defrag.  Returns false when the fragment was held or
- * dropped (counted). */
-bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint16_t vlan,
+ * dropped (counted).
+ *
+ * With keep_frames, the frames of a datagram defrag_add completes are kept
+ * aside (not charged to max_bytes) until the next call into defrag: the
+ * caller takes them with defrag_take_done when the datagram turns out to
+ * be of no use to it. */
+bool defrag_add(struct defrag *d, const struct ip_pkt *ip, uint64_t zone,
                 int64_t now_us, const struct defrag_frame *frame,
                 const uint8_t **out, size_t *outlen);
+
+/* Hand the frames kept aside from the datagram the last defrag_add
+ * completed to cb (NULL: discard them), oldest first, and free them. */
+void defrag_take_done(struct defrag *d, defrag_frame_cb cb, void *arg);
 
 /* Expire datagrams whose first fragment is older than the timeout at now_us,
  * and tombstones past their life.  Cost is proportional to the number

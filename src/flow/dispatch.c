@@ -12,6 +12,7 @@
 #include "util/xalloc.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -38,6 +39,7 @@ struct ev {
     uint64_t arena_end;         /* arena position freed once handled (0: none) */
     uint64_t seq;               /* EV_RELEASE */
     struct conn *cn;            /* EV_CONN_RELEASE */
+    struct flow_summary *rec;   /* EV_RELEASE */
 };
 
 struct worker {
@@ -48,6 +50,7 @@ struct worker {
     size_t qcap;                        /* power of two */
     _Atomic uint64_t qhead, qtail;      /* published by the reader; taken by the worker */
     uint64_t qnext;                     /* the reader's next slot (published in batches) */
+    const uint8_t **sptr;               /* the stable payload of each queued event, or NULL (the reader's) */
     uint8_t *arena;
     size_t acap;
     uint64_t awrite;                    /* the reader's position */
@@ -78,12 +81,8 @@ struct dispatch {
     atomic_int reader_waits;            /* for a place in the window */
 };
 
-/* The worker's copy of a flow, with room for its record (the copy and
- * the record go away together, once the record is handed on). */
-struct fcopy {
-    struct flow f;
-    struct flow_summary rec;
-};
+/* The worker's copy of a flow is a plain struct flow; its record, made at
+ * release, travels in the event and goes once handed on. */
 
 /* The dispatcher's state in the tracker: per flow, the copy (its worker
  * is the flow's hash modulo the workers); per connection: */
@@ -144,13 +143,22 @@ static bool queue_slot(struct worker *w, size_t n)
     return w->qnext - atomic_load(&w->qtail) < w->qcap;
 }
 
+/* Room for a quarter of the queue (the reader, once full, waits that long). */
+static bool queue_quarter(struct worker *w, size_t n)
+{
+    (void)n;
+    return w->qnext - atomic_load(&w->qtail) <= w->qcap - w->qcap / 4;
+}
+
 static void push(struct worker *w, const struct ev *e)
 {
     if (!queue_slot(w, 0)) {
         publish(w);                     /* the worker must see what it is to take */
-        wait_room(w, queue_slot, 0);
+        wait_room(w, queue_quarter, 0);
     }
     w->q[w->qnext & (w->qcap - 1)] = *e;
+    w->sptr[w->qnext & (w->qcap - 1)] =
+        e->p && !e->owned && !e->arena_end && e->len && w->d->stable_lo ? e->p : NULL;
     w->qnext++;
     if (w->qnext - atomic_load_explicit(&w->qhead, memory_order_relaxed) >= BATCH) publish(w);
 }
@@ -236,7 +244,7 @@ static void sequence(struct dispatch *d, struct flow_summary *rec, uint64_t seq)
         d->win[next % d->wcap] = NULL;
         if (d->done) d->done(d->done_arg, r);
         flowsum_release(r);
-        free(container_of(r, struct fcopy, rec));
+        free(r);
         atomic_store(&d->next_seq, ++next);
     }
     if (atomic_load(&d->reader_waits)) pthread_cond_broadcast(&d->scv);
@@ -246,15 +254,15 @@ static void sequence(struct dispatch *d, struct flow_summary *rec, uint64_t seq)
 static void release(struct worker *w, struct ev *e)
 {
     struct flow *f = e->f;
-    struct fcopy *fc = container_of(f, struct fcopy, f);
     for (unsigned i = 0; i < w->ncons; i++)
         if (w->cons[i]->ops->release)
-            w->cons[i]->ops->release(w->cons[i], f, &fc->rec);
+            w->cons[i]->ops->release(w->cons[i], f, e->rec);
     if (f->conn) {
         if (f->conn->dir[0] == f) f->conn->dir[0] = NULL;
         if (f->conn->dir[1] == f) f->conn->dir[1] = NULL;
     }
-    sequence(w->d, &fc->rec, e->seq);          /* frees fc once handed on */
+    free(f);
+    sequence(w->d, e->rec, e->seq);            /* frees the record once handed on */
 }
 
 static void handle(struct worker *w, struct ev *e)
@@ -300,7 +308,10 @@ static void *worker_main(void *arg)
         if (!stop) handle(w, &e);
         if (e.arena_end) atomic_store(&w->afree, e.arena_end);
         atomic_store(&w->qtail, t + 1);
-        wake(w, &w->waiting, &w->cv_room);
+        /* a waiting reader is woken once a quarter of the queue is free
+         * again (or all of it), not for every event: no ping-pong */
+        if (((t + 1) & (w->qcap / 4 - 1)) == 0 || t + 1 == atomic_load(&w->qhead))
+            wake(w, &w->waiting, &w->cv_room);
         if (stop) return NULL;
     }
 }
@@ -334,8 +345,7 @@ static struct flow *copy_of(struct dispatch *d, struct flow *f)
     unsigned k = d->fc.slot;
     uintptr_t v = (uintptr_t)f->slot[k];
     if (v) return (struct flow *)(v & ~SENT);
-    struct fcopy *fc = xmalloc(sizeof *fc);
-    struct flow *c = &fc->f;
+    struct flow *c = xmalloc(sizeof *c);
     memcpy(c, f, sizeof *c);
     memset(&c->hn, 0, sizeof c->hn);
     memset(&c->ln, 0, sizeof c->ln);
@@ -419,8 +429,8 @@ static void d_release(struct flow_consumer *c, struct flow *f, struct flow_summa
 {
     struct dispatch *d = disp_of(c);
     struct ev e = { .type = EV_RELEASE, .seq = d->nrel++ };
-    struct fcopy *fc = container_of(copy_of(d, f), struct fcopy, f);
-    fc->rec = *rec;                    /* what the tracker knows; the workers add the rest */
+    e.rec = xmalloc(sizeof *e.rec);
+    *e.rec = *rec;                     /* what the tracker knows; the workers add the rest */
     rec->filename = NULL;
     rec->scanner_xml = NULL;
     rec->xml_len = rec->xml_cap = 0;
@@ -428,7 +438,7 @@ static void d_release(struct flow_consumer *c, struct flow *f, struct flow_summa
         for (unsigned i = 0; i < d->cfg.workers; i++) publish(&d->w[i]);   /* they must see the older ones */
         pthread_mutex_lock(&d->smu);
         atomic_store(&d->reader_waits, 1);
-        while (!window_room(d, e.seq))
+        while (e.seq - atomic_load(&d->next_seq) >= d->wcap - d->wcap / 4)   /* a quarter free */
             pthread_cond_wait(&d->scv, &d->smu);
         atomic_store(&d->reader_waits, 0);
         pthread_mutex_unlock(&d->smu);
@@ -470,6 +480,7 @@ struct dispatch *dispatch_new(const struct dispatch_config *cfg)
         w->d = d;
         w->qcap = pow2(cfg->queue_events ? cfg->queue_events : 65536);
         w->q = xcalloc(w->qcap, sizeof *w->q);
+        w->sptr = xcalloc(w->qcap, sizeof *w->sptr);
         w->acap = pow2(cfg->arena_bytes ? cfg->arena_bytes : 8u << 20);
         w->arena = xmalloc(w->acap);
         pthread_mutex_init(&w->mu, NULL);
@@ -514,11 +525,18 @@ const char *dispatch_error(struct dispatch *d) { return atomic_load(&d->error); 
 
 bool dispatch_start(struct dispatch *d)
 {
-    for (unsigned i = 0; i < d->cfg.workers; i++) {
-        if (pthread_create(&d->w[i].th, NULL, worker_main, &d->w[i]) != 0) return false;
-        d->w[i].started = true;
+    /* signals are the reader's to take (SIGINT stops the input): the
+     * workers start with every signal blocked */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    bool ok = true;
+    for (unsigned i = 0; i < d->cfg.workers && ok; i++) {
+        ok = pthread_create(&d->w[i].th, NULL, worker_main, &d->w[i]) == 0;
+        d->w[i].started = ok;
     }
-    return true;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok;
 }
 
 void dispatch_flush(struct dispatch *d)
@@ -534,9 +552,26 @@ void dispatch_drain(struct dispatch *d)
         if (d->w[i].started) wait_room(&d->w[i], queue_empty, 0);
 }
 
+const uint8_t *dispatch_stable_low(struct dispatch *d)
+{
+    const uint8_t *low = NULL;
+    for (unsigned i = 0; i < d->cfg.workers; i++) {
+        struct worker *w = &d->w[i];
+        /* a worker's stable payloads come in capture order: its first is its lowest */
+        for (uint64_t k = atomic_load(&w->qtail); k < w->qnext; k++) {
+            const uint8_t *p = w->sptr[k & (w->qcap - 1)];
+            if (p) {
+                if (!low || p < low) low = p;
+                break;
+            }
+        }
+    }
+    return low;
+}
+
 void dispatch_set_stable(struct dispatch *d, const uint8_t *lo, const uint8_t *hi)
 {
-    if (d->stable_lo) dispatch_drain(d);
+    if (d->stable_lo) dispatch_drain(d);   /* nothing in flight points into the old range */
     d->stable_lo = lo;
     d->stable_hi = hi;
 }
@@ -556,11 +591,12 @@ void dispatch_free(struct dispatch *d)
         pthread_cond_destroy(&w->cv_work);
         pthread_cond_destroy(&w->cv_room);
         free(w->q);
+        free(w->sptr);
         free(w->arena);
     }
     free(d->w);
     for (size_t i = 0; i < d->wcap; i++)
-        if (d->win[i]) { flowsum_release(d->win[i]); free(container_of(d->win[i], struct fcopy, rec)); }
+        if (d->win[i]) { flowsum_release(d->win[i]); free(d->win[i]); }
     free(d->win);
     pthread_mutex_destroy(&d->smu);
     pthread_cond_destroy(&d->scv);

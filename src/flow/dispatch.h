@@ -59,6 +59,10 @@ bool dispatch_start(struct dispatch *d);
  * range first.  (NULL, NULL): none. */
 void dispatch_set_stable(struct dispatch *d, const uint8_t *lo, const uint8_t *hi);
 
+/* The lowest address of the stable range that an event not yet handled
+ * points into, or NULL: the bytes before it are no longer needed. */
+const uint8_t *dispatch_stable_low(struct dispatch *d);
+
 /* Events are handed over in batches: make every event sent so far visible
  * to the workers now (time passes in a live capture). */
 void dispatch_flush(struct dispatch *d);

@@ -20,7 +20,7 @@ struct tunnel;
 struct decoded;
 
 /* Consumers per tracker at most (sinks and scanners). */
-#define FLOW_SLOTS 12
+#define FLOW_SLOTS 8
 
 enum flow_state { FLOW_OPEN, FLOW_CLOSED };
 

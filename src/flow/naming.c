@@ -1,5 +1,6 @@
 /* naming.c - see naming.h */
 #include "flow/naming.h"
+#include "decode/tunnel.h"
 #include "util/xalloc.h"
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -7,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-static const char codes[] = "AaBbEeVvTtCc#NKMGS%";
+static const char codes[] = "AaBbEeVvUuTtCc#NKMGS%";
 
 bool naming_check(const char *tmpl, char *err, size_t errlen)
 {
@@ -150,6 +151,8 @@ int naming_render(const char *tmpl, const char *outdir, const struct flow *f,
         case 'e': put_mac(&o, f->has_mac ? f->mac_dst : zero); break;
         case 'V': if (f->has_vlan) put(&o, "--", 2); break;
         case 'v': if (f->has_vlan) putf(&o, "%u", f->vlan); break;
+        case 'U': if (f->tun) put(&o, "--", 2); break;
+        case 'u': if (f->tun) put(&o, f->tun->desc, strlen(f->tun->desc)); break;
         case 'T': {
             struct tm tm;
             gmtime_r(&secs, &tm);

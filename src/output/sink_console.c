@@ -3,6 +3,10 @@
  * The tracker's in-order view (flow/stream.c) decides what comes when; here
  * each piece becomes a record on the console.  Per flow we only cache the
  * name printed in headers (in the flow's slot, until the flow ends).
+ *
+ * Every record is flushed when it is complete; a failed write (the reader
+ * went away: EPIPE; a full disk) is kept, nothing more is printed, and the
+ * consumer's error() tells the tracker that the run must stop.
  */
 #include "output/sink_console.h"
 #include "flow/naming.h"
@@ -17,8 +21,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-#include <json-c/json.h>
 
 /* A record larger than this is printed as several records. */
 #define MAX_RECORD ((size_t)1 << 24)
@@ -38,20 +40,33 @@ struct sink_console {
     struct flow_consumer fc;
     FILE *out;
     sem_t *sem;
+    int err;                        /* errno of the first failed write, or 0 */
+    char errmsg[160];
 };
 
 /* ---- small helpers ---- */
 
-static void out_lock(struct sink_console *s)
+/* Start a record: false when the output has failed (print nothing). */
+static bool out_lock(struct sink_console *s)
 {
-    if (!s->sem) return;
-    while (sem_wait(s->sem) != 0 && errno == EINTR)
-        ;
+    if (s->err) return false;
+    if (s->sem)
+        while (sem_wait(s->sem) != 0 && errno == EINTR)
+            ;
+    errno = 0;
+    return true;
 }
 
+/* End a record: flushed, a failure kept. */
 static void out_unlock(struct sink_console *s)
 {
-    fflush(s->out);
+    if (fflush(s->out) != 0 || ferror(s->out)) {
+        s->err = errno ? errno : EIO;
+        if (s->err == EPIPE)
+            snprintf(s->errmsg, sizeof s->errmsg, "standard output: the reader went away");
+        else
+            snprintf(s->errmsg, sizeof s->errmsg, "standard output: write failed: %s", strerror(s->err));
+    }
     if (s->sem) sem_post(s->sem);
 }
 
@@ -110,81 +125,18 @@ static int64_t add_delta(int64_t ts, int64_t d)
     return r;
 }
 
-static bool utf8_valid(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        if (c < 0x80) { i++; continue; }
-        size_t len;
-        uint32_t cp, min;
-        if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; min = 0x80; }
-        else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; min = 0x800; }
-        else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; min = 0x10000; }
-        else return false;
-        if (n - i < len) return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        i += len;
-    }
-    return true;
-}
+/* ---- JSON (1.6.1's objects; docs/internals/console.md) ---- */
 
-/* Standard base64 with padding; returns a heap string. */
-static char *base64(const uint8_t *p, size_t n)
+/* The fields before "length": addresses, ports, family, time, direction,
+ * offset.  None of these strings needs escaping. */
+static void json_head(struct sink_console *s, const struct flow *f, uint64_t off, int64_t ts)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *o = xmalloc((n + 2) / 3 * 4 + 1), *q = o;
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        *q++ = tab[v >> 18];
-        *q++ = tab[(v >> 12) & 63];
-        *q++ = tab[(v >> 6) & 63];
-        *q++ = tab[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        *q++ = tab[v >> 18];
-        *q++ = tab[(v >> 12) & 63];
-        *q++ = '=';
-        *q++ = '=';
-    } else if (n - i == 2) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-        *q++ = tab[v >> 18];
-        *q++ = tab[(v >> 12) & 63];
-        *q++ = tab[(v >> 6) & 63];
-        *q++ = '=';
-    }
-    *q = '\0';
-    return o;
-}
-
-/* ---- JSON ---- */
-
-static void json_add(json_object *o, const char *k, json_object *v)
-{
-    json_object_object_add(o, k, v);
-}
-
-/* The fields common to data and gap records. */
-static json_object *json_head(struct sink_console *s, const struct flow *f, uint64_t off,
-                              int64_t ts)
-{
-    json_object *o = json_object_new_object();
     char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
     int af = f->key.family == 6 ? AF_INET6 : AF_INET;
     if (!inet_ntop(af, f->key.src, a, sizeof a)) a[0] = '\0';
     if (!inet_ntop(af, f->key.dst, b, sizeof b)) b[0] = '\0';
-    json_add(o, "src_host", json_object_new_string(a));
-    json_add(o, "src_port", json_object_new_int(f->key.sport));
-    json_add(o, "dst_host", json_object_new_string(b));
-    json_add(o, "dst_port", json_object_new_int(f->key.dport));
-    json_add(o, "family", json_object_new_int(f->key.family == 6 ? 6 : 4));
+    fprintf(s->out, "{\"src_host\":\"%s\",\"src_port\":%u,\"dst_host\":\"%s\",\"dst_port\":%u,\"family\":%d,",
+            a, (unsigned)f->key.sport, b, (unsigned)f->key.dport, f->key.family == 6 ? 6 : 4);
 
     int64_t t = add_delta(ts, s->c.tdelta_us);
     uint64_t mag = t < 0 ? (uint64_t)0 - (uint64_t)t : (uint64_t)t;
@@ -192,30 +144,34 @@ static json_object *json_head(struct sink_console *s, const struct flow *f, uint
     if (us < 0) { us += 1000000; secs--; }
     struct tm tm;
     time_t tt = (time_t)secs;
-    if (gmtime_r(&tt, &tm) && tm.tm_year >= -1900 && tm.tm_year <= 9999 - 1900) {
-        char d[64];
-        snprintf(d, sizeof d, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)us);
-        json_add(o, "timestamp", json_object_new_string(d));
-    }
-    char num[48];
-    snprintf(num, sizeof num, "%s%llu.%06llu", t < 0 ? "-" : "",
-             (unsigned long long)(mag / 1000000), (unsigned long long)(mag % 1000000));
-    json_add(o, "ts", json_object_new_double_s((double)t / 1e6, num));
-    json_add(o, "direction", json_object_new_string(dir_name(f)));
-    json_add(o, "offset", json_object_new_int64(off > INT64_MAX ? INT64_MAX : (int64_t)off));
-    return o;
+    if (gmtime_r(&tt, &tm) && tm.tm_year >= -1900 && tm.tm_year <= 9999 - 1900)
+        fprintf(s->out, "\"timestamp\":\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\",", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)us);
+    fprintf(s->out, "\"ts\":%s%llu.%06llu,\"direction\":\"%s\",\"offset\":%llu,", t < 0 ? "-" : "",
+            (unsigned long long)(mag / 1000000), (unsigned long long)(mag % 1000000), dir_name(f),
+            (unsigned long long)(off > INT64_MAX ? INT64_MAX : off));
 }
 
-static void json_emit(struct sink_console *s, json_object *o)
+/* "length":n,"payload":[b0,b1,...]} and the newline: the bytes as decimal
+ * numbers, as 1.6.1 wrote them. */
+static void json_payload(FILE *out, const uint8_t *p, size_t n)
 {
-    const char *txt = json_object_to_json_string_ext(
-        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    out_lock(s);
-    fputs(txt, s->out);
-    fputc('\n', s->out);
-    out_unlock(s);
-    json_object_put(o);
+    char buf[8192];
+    size_t k = 0;
+    fprintf(out, "\"length\":%zu,\"payload\":[", n);
+    for (size_t i = 0; i < n; i++) {
+        if (k > sizeof buf - 8) {
+            fwrite(buf, 1, k, out);
+            k = 0;
+        }
+        unsigned v = p[i];
+        if (i) buf[k++] = ',';
+        if (v >= 100) buf[k++] = (char)('0' + v / 100);
+        if (v >= 10) buf[k++] = (char)('0' + v / 10 % 10);
+        buf[k++] = (char)('0' + v % 10);
+    }
+    fwrite(buf, 1, k, out);
+    fputs("]}\n", out);
 }
 
 /* ---- text and hex ---- */
@@ -288,47 +244,40 @@ static void text_end(struct sink_console *s)
 static void print_data(struct sink_console *s, struct flow *f, struct cflow *cf,
                        uint64_t off, const uint8_t *p, size_t n, int64_t ts)
 {
-    if (n == 0) return;
+    if (n == 0 || !out_lock(s)) return;
     if (s->c.json) {
-        json_object *o = json_head(s, f, off, ts);
-        json_add(o, "length", json_object_new_int64((int64_t)n));
-        if (utf8_valid(p, n)) {
-            json_add(o, "payload", json_object_new_string_len((const char *)p, (int)n));
-        } else {
-            char *b = base64(p, n);
-            json_add(o, "payload_base64", json_object_new_string(b));
-            free(b);
-        }
-        json_emit(s, o);
-        return;
-    }
-    out_lock(s);
-    text_begin(s, f, cf);
-    if (s->c.hex) {
-        if (s->c.header) fputc('\n', s->out);
-        put_hex(s->out, p, n);
+        json_head(s, f, off, ts);
+        json_payload(s->out, p, n);
     } else {
-        put_text(s->out, p, n, s->c.binary);
+        text_begin(s, f, cf);
+        if (s->c.hex) {
+            if (s->c.header) fputc('\n', s->out);
+            put_hex(s->out, p, n);
+        } else {
+            put_text(s->out, p, n, s->c.binary);
+        }
+        text_end(s);
     }
-    text_end(s);
     out_unlock(s);
 }
 
+/* A gap record in JSON has an empty payload, so that every record has one
+ * (jq '.payload|implode' works on every line). */
 static void print_gap(struct sink_console *s, struct flow *f, struct cflow *cf, uint64_t off,
                       uint64_t gap, int64_t ts)
 {
+    if (!out_lock(s)) return;
     if (s->c.json) {
-        json_object *o = json_head(s, f, off, ts);
-        json_add(o, "gap", json_object_new_int64(gap > INT64_MAX ? INT64_MAX : (int64_t)gap));
-        json_emit(s, o);
-        return;
+        json_head(s, f, off, ts);
+        fprintf(s->out, "\"gap\":%llu,", (unsigned long long)(gap > INT64_MAX ? INT64_MAX : gap));
+        json_payload(s->out, NULL, 0);
+    } else {
+        text_begin(s, f, cf);
+        if (s->c.hex && s->c.header) fputc('\n', s->out);
+        fprintf(s->out, "[gap of %llu bytes]", (unsigned long long)gap);
+        if (s->c.hex) fputc('\n', s->out);
+        text_end(s);
     }
-    out_lock(s);
-    text_begin(s, f, cf);
-    if (s->c.hex && s->c.header) fputc('\n', s->out);
-    fprintf(s->out, "[gap of %llu bytes]", (unsigned long long)gap);
-    if (s->c.hex) fputc('\n', s->out);
-    text_end(s);
     out_unlock(s);
 }
 
@@ -405,15 +354,22 @@ static void c_release(struct flow_consumer *c, struct flow *f, struct flow_summa
     sink_console_flow_end(sc_of(c), f);
 }
 
+static const char *c_error(struct flow_consumer *c) { return sink_console_error(sc_of(c)); }
+
 static const struct flow_consumer_ops sink_console_ops = {
     .wants = FC_STREAM,
     .stream = c_stream,
     .gap = c_gap,
     .close = c_close,
     .release = c_release,
+    .error = c_error,
 };
 
 struct flow_consumer *sink_console_consumer(struct sink_console *s) { return &s->fc; }
+
+const char *sink_console_error(const struct sink_console *s) { return s->err ? s->errmsg : NULL; }
+
+bool sink_console_reader_gone(const struct sink_console *s) { return s->err == EPIPE; }
 
 struct sink_console *sink_console_new(const struct sink_console_config *cfg, char *err,
                                       size_t errlen)

@@ -5,7 +5,9 @@
  * reassembled, without duplicates, bytes after a hole given when it fills,
  * or past a cap or at the flow's end after a gap marker).  Each piece
  * that arrived in one packet is printed as one record, so a capture without
- * retransmissions or reordering prints exactly as tcpflow 1.6.1.
+ * retransmissions or reordering prints exactly as tcpflow 1.6.1.  -J
+ * writes 1.6.1's JSON objects (payload: an array of byte values) with our
+ * fields added.
  */
 #ifndef TCPFLOW_SINK_CONSOLE_H
 #define TCPFLOW_SINK_CONSOLE_H
@@ -51,5 +53,15 @@ void sink_console_gap(struct sink_console *s, struct flow *f, uint64_t off, uint
 
 /* f is finished: forget its cached name. */
 void sink_console_flow_end(struct sink_console *s, struct flow *f);
+
+/* The first write error ("standard output: write failed: No space left on
+ * device", or "standard output: the reader went away" for EPIPE), or NULL.
+ * After it nothing more is printed; the consumer's error() returns it, so
+ * the run stops. */
+const char *sink_console_error(const struct sink_console *s);
+
+/* The error was EPIPE: the reader closed the pipe (tcpflow -c | head).  Not
+ * a failure of the run: it ends quietly. */
+bool sink_console_reader_gone(const struct sink_console *s);
 
 #endif

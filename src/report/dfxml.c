@@ -287,6 +287,67 @@ static void w_rusage(struct dfxml *x)
     w_end(x);
 }
 
+/* <losses>: the totals as attributes (always), then the details that
+ * are not zero (<capture> always for a live run). */
+static void w_losses(struct dfxml *x, const struct dfxml_losses *l)
+{
+    uint64_t skipped = 0;
+    for (size_t i = 0; i < l->n_skipped; i++)
+        skipped += l->skipped[i].value;
+    w_start(x, "losses");
+    w_attr_u64(x, "dropped_packets", l->kernel_drops + l->if_drops);
+    w_attr_u64(x, "missing_bytes", l->gap_bytes);
+    w_attr_u64(x, "truncated_packets", l->truncated);
+    w_attr_u64(x, "skipped", skipped);
+    if (l->live) {
+        const char *src = l->source ? l->source : "";
+        char *esc = dfxml_escape(src);
+        w_start(x, "capture");
+        w_attr(x, "interface", esc ? esc : src);
+        if (esc)
+            w_attr(x, "escaped", "1");
+        free(esc);
+        w_attr_u64(x, "received", l->received);
+        w_attr_u64(x, "kernel_drops", l->kernel_drops);
+        w_attr_u64(x, "interface_drops", l->if_drops);
+        w_attr_u64(x, "captured", l->captured);
+        w_attr_u64(x, "processed", l->processed);
+        w_attr_u64(x, "snaplen", l->snaplen);
+        w_attr_u64(x, "buffer_bytes", l->buffer_bytes);
+        w_attr_u64(x, "ring_bytes", l->ring_bytes);
+        w_attr_u64(x, "ring_peak", l->ring_peak);
+        w_attr_u64(x, "ring_waits", l->ring_waits);
+        w_end(x);
+    }
+    if (l->gap_bytes) {
+        w_start(x, "missing_bytes");
+        w_attr_u64(x, "flows", l->gap_flows);
+        w_attr_u64(x, "bytes", l->gap_bytes);
+        w_attr_u64(x, "of", l->gap_stream_bytes);
+        w_end(x);
+    }
+    if (l->truncated) {
+        w_start(x, "truncated");
+        w_attr_u64(x, "packets", l->truncated);
+        w_attr_u64(x, "of", l->packets);
+        w_end(x);
+    }
+    if (skipped) {
+        w_start(x, "skipped");
+        w_attr_u64(x, "count", skipped);
+        for (size_t i = 0; i < l->n_skipped; i++) {
+            if (!l->skipped[i].value)
+                continue;
+            w_start(x, "reason");
+            w_attr_u64(x, "count", l->skipped[i].value);
+            w_text(x, l->skipped[i].name ? l->skipped[i].name : "");
+            w_end(x);
+        }
+        w_end(x);
+    }
+    w_end(x);
+}
+
 static void w_trailer(struct dfxml *x, const struct dfxml_end *end)
 {
     w_start(x, "summary");
@@ -308,6 +369,8 @@ static void w_trailer(struct dfxml *x, const struct dfxml_end *end)
         }
         w_end(x);
     }
+    if (end->losses)
+        w_losses(x, end->losses);
     w_elem_any(x, "run_status", NULL, NULL, end->status ? end->status : "unknown");
 }
 

@@ -53,6 +53,26 @@ struct dfxml_run {
     size_t n_libraries;                 /*   zlib and OpenSSL (those are built in) */
 };
 
+/* What the run lost, for <losses> (docs/internals/report.md).  Borrowed. */
+struct dfxml_losses {
+    int live;                   /* a live capture was read: <capture> */
+    const char *source;         /*   its interface */
+    uint64_t received;          /*   accepted by the kernel's filter */
+    uint64_t kernel_drops;      /*   dropped: the kernel buffer was full */
+    uint64_t if_drops;          /*   dropped by the interface or driver */
+    uint64_t captured;          /*   read out of the kernel buffer */
+    uint64_t processed;         /*   handed to the pipeline */
+    uint32_t snaplen;
+    uint64_t buffer_bytes, ring_bytes, ring_peak, ring_waits;
+    uint64_t gap_flows;         /* flow directions with holes: <missing_bytes> */
+    uint64_t gap_bytes;         /*   bytes never captured */
+    uint64_t gap_stream_bytes;  /*   the length of those streams */
+    uint64_t packets;           /* records read: <truncated> */
+    uint64_t truncated;         /*   captured shorter than on the wire */
+    const struct dfxml_counter *skipped;    /* <skipped>: per reason */
+    size_t n_skipped;
+};
+
 /* What the trailer records.  Everything is borrowed for the call. */
 struct dfxml_end {
     const char *status;         /* <run_status>: "complete", "interrupted by SIGINT",
@@ -66,6 +86,7 @@ struct dfxml_end {
     size_t n_counters;
     const char *summary_xml;    /* well-formed XML fragment put inside <summary>,
                                    or NULL for an empty <summary/> */
+    const struct dfxml_losses *losses;  /* <losses>, or NULL for none */
 };
 
 /* Create (truncate) path and write the header: declaration, <dfxml>,
@@ -116,7 +137,7 @@ void dfxml_set_raw(struct dfxml *x, int on);
  * a failure. */
 int64_t dfxml_offset(const struct dfxml *x);
 
-/* Write the trailer (<summary>, totals, <counters>, <rusage>, <run_status>),
+/* Write the trailer (<summary>, totals, <rusage>, <counters>, <losses>, <run_status>),
  * close every open element, close the file and free x.  Usable after any
  * fatal error: pass the error as end->status.  If a write failed earlier
  * or fails now, the file is cut back to the last complete fileobject (when

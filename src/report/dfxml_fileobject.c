@@ -74,20 +74,26 @@ static const char *ntop(int af, const uint8_t *a, char *b, size_t len)
 struct attrs {
     int n;
     const char *name[24];
+    const char *v[24];                  /* the value: val[i], or a string borrowed for the call */
     char val[24][INET6_ADDRSTRLEN + 8];
 };
 
+/* A value, copied when it fits, else borrowed (the tunnel's description). */
 static void attr_add(struct attrs *a, const char *name, const char *v)
 {
-    size_t k = strnlen(v, sizeof a->val[0] - 1);
-    memcpy(a->val[a->n], v, k);
-    a->val[a->n][k] = 0;
+    size_t k = strnlen(v, sizeof a->val[0]);
+    if (k < sizeof a->val[0]) {
+        memcpy(a->val[a->n], v, k + 1);
+        v = a->val[a->n];
+    }
+    a->v[a->n] = v;
     a->name[a->n++] = name;
 }
 
 static void attr_u64(struct attrs *a, const char *name, uint64_t v)
 {
     dx_u64dec(a->val[a->n], v);
+    a->v[a->n] = a->val[a->n];
     a->name[a->n++] = name;
 }
 
@@ -103,6 +109,7 @@ static void attr_mac(struct attrs *a, const char *name, const uint8_t *m)
         b[3 * i + 1] = hex[m[i] & 15];
         b[3 * i + 2] = i < 5 ? ':' : '\0';
     }
+    a->v[a->n] = b;
     a->name[a->n++] = name;
 }
 
@@ -144,6 +151,8 @@ static void tcpflow_attrs(const struct flow_summary *fs, struct attrs *a)
     attr_u64(a, "session_id", fs->session_id);
     if (fs->has_vlan)
         attr_u64(a, "vlan", fs->vlan);
+    if (fs->encap)                          /* the tunnel(s) the flow came through */
+        attr_add(a, "encapsulation", fs->encap);
     if (fs->stored != fs->filesize)
         attr_u64(a, "stored", fs->stored);
     if (fs->gap_bytes)
@@ -154,7 +163,7 @@ static void w_tcpflow(struct dfxml *x, const struct attrs *a)
 {
     w_start(x, "tcpflow");
     for (int i = 0; i < a->n; i++)
-        w_attr(x, a->name[i], a->val[i]);
+        w_attr(x, a->name[i], a->v[i]);
     w_end(x);
 }
 
@@ -173,9 +182,8 @@ struct sbuf {
     int over;
 };
 
-static void sb_put(struct sbuf *b, const char *s)
+static void sb_putn(struct sbuf *b, const char *s, size_t k)
 {
-    size_t k = strlen(s);
     if (b->n + k >= b->cap) {
         b->over = 1;
         return;
@@ -184,48 +192,51 @@ static void sb_put(struct sbuf *b, const char *s)
     b->n += k;
 }
 
+static void sb_put(struct sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+/* a string literal */
+#define SB_LIT(b, lit) sb_putn(b, lit, sizeof lit - 1)
+
 /* The whole <fileobject> as the writer would lay it out, when every string
  * in it is plain (no escaping needed, nothing escaped by hand); the writer
  * then takes it with xmlTextWriterWriteRaw, one call instead of ~40.  0 if
  * not possible (the caller uses the writer element by element). */
 static size_t fileobject_raw(const struct flow_summary *fs, const struct attrs *a, char *out, size_t cap)
 {
-    if (fs->filename && !plain(fs->filename))
+    /* the attributes are ours (numbers, addresses, times, MACs), plain by
+     * construction, but for the tunnel's description */
+    if ((fs->filename && !plain(fs->filename)) || (fs->encap && !plain(fs->encap)))
         return 0;
-    for (int i = 0; i < a->n; i++)
-        if (!plain(a->val[i]))
-            return 0;
     struct sbuf b = { out, 0, cap, 0 };
     char num[24];
-    sb_put(&b, "  <fileobject>\n");
+    SB_LIT(&b, "  <fileobject>\n");
     if (fs->filename) {
-        sb_put(&b, "    <filename>");
+        SB_LIT(&b, "    <filename>");
         sb_put(&b, fs->filename);
-        sb_put(&b, "</filename>\n");
+        SB_LIT(&b, "</filename>\n");
     }
-    sb_put(&b, "    <filesize>");
+    SB_LIT(&b, "    <filesize>");
     sb_put(&b, dx_u64dec(num, fs->filesize));
-    sb_put(&b, "</filesize>\n    <tcpflow");
+    SB_LIT(&b, "</filesize>\n    <tcpflow");
     for (int i = 0; i < a->n; i++) {
-        sb_put(&b, " ");
+        SB_LIT(&b, " ");
         sb_put(&b, a->name[i]);
-        sb_put(&b, "='");
-        sb_put(&b, a->val[i]);
-        sb_put(&b, "'");
+        SB_LIT(&b, "='");
+        sb_put(&b, a->v[i]);
+        SB_LIT(&b, "'");
     }
-    sb_put(&b, "/>\n");
+    SB_LIT(&b, "/>\n");
     char d[65];
     if (fs->has_md5) {
-        sb_put(&b, "    <hashdigest type='MD5'>");
+        SB_LIT(&b, "    <hashdigest type='MD5'>");
         sb_put(&b, hexstr(d, fs->md5, sizeof fs->md5));
-        sb_put(&b, "</hashdigest>\n");
+        SB_LIT(&b, "</hashdigest>\n");
     }
     if (fs->has_sha256) {
-        sb_put(&b, "    <hashdigest type='SHA256'>");
+        SB_LIT(&b, "    <hashdigest type='SHA256'>");
         sb_put(&b, hexstr(d, fs->sha256, sizeof fs->sha256));
-        sb_put(&b, "</hashdigest>\n");
+        SB_LIT(&b, "</hashdigest>\n");
     }
-    sb_put(&b, "  </fileobject>\n");
+    SB_LIT(&b, "  </fileobject>\n");
     return b.over ? 0 : b.n;
 }
 

@@ -726,6 +726,8 @@ static void *nv_create(const struct scan_env *env, char *err, size_t errlen)
     return n;
 }
 
+struct netviz *netviz_of(void *self) { return ((struct netviz_scan *)self)->v; }
+
 static void nv_destroy(void *self)
 {
     struct netviz_scan *n = self;

@@ -41,4 +41,7 @@ int netviz_write(struct netviz *v, int fd, const char *input, char *err, size_t 
  * lines separated by '\n'. */
 char *netviz_text(struct netviz *v, const char *input);
 
+/* The counters of the netviz scanner instance self (what create returned). */
+struct netviz *netviz_of(void *self);
+
 #endif

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-extern const struct scanner scan_md5, scan_http, scan_netviz, scan_tcpdemux, scan_wifiviz;
+extern const struct scanner scan_md5, scan_http, scan_netviz, scan_tcpdemux, scan_wifiviz, scan_python;
 
 const struct scanner *const scanner_registry[] = {
     &scan_md5,
@@ -13,6 +13,7 @@ const struct scanner *const scanner_registry[] = {
     &scan_netviz,
     &scan_tcpdemux,
     &scan_wifiviz,
+    &scan_python,
     NULL,
 };
 

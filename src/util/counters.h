@@ -21,6 +21,7 @@
     X(LINK_80211_NOT_DATA,   "802.11 frames that are not data frames") \
     X(LINK_80211_BAD_FCS,    "802.11 frames with a bad FCS") \
     X(LINK_TOO_DEEP,         "frames with too many nested tags/labels") \
+    X(LINK_BAD_HEADER,       "frames with a malformed link header (NFLOG TLVs, Juniper magic)") \
     /* IP (ip.c) */ \
     X(IP_TRUNCATED,          "IP headers cut short by the capture") \
     X(IP_BAD_VERSION,        "packets with an IP version other than 4 or 6") \
@@ -42,6 +43,14 @@
     X(FRAG_END_INCOMPLETE,   "fragmented datagrams incomplete at end of input") \
     X(FRAG_STALE,            "stale datagrams dropped when their id was reused") \
     X(FRAG_STALE_SPLIT,      "fragments of an older datagram set aside when a reuse of its id was detected late") \
+    /* tunnels (tunnel.c, tun_*.c) */ \
+    X(TUN_DECAPSULATED,      "tunnel headers decoded (every level)") \
+    X(TUN_TRUNCATED,         "tunnel headers cut short") \
+    X(TUN_BAD_HEADER,        "malformed tunnel headers") \
+    X(TUN_UNSUPPORTED,       "tunnel headers of a version or kind not decoded (GRE routing, DTLS, fragments)") \
+    X(TUN_NOT_IP,            "tunnel packets carrying no IP (keep-alives, control, ARP)") \
+    X(TUN_TOO_DEEP,          "packets nested deeper than tunnel_depth") \
+    X(TUN_OVER_CAP,          "packets of tunnels past tunnel_max (sharing one identity)") \
     /* http scanner (scan/http*.c) */ \
     X(HTTP_CONNS,            "connections where HTTP messages were parsed") \
     X(HTTP_BODIES,           "HTTP bodies written") \
@@ -53,6 +62,8 @@
     X(HTTP_REQ_BODIES,       "HTTP request bodies written") \
     X(HTTP_CAPPED,           "HTTP bodies cut at http_max_decoded (decompression bombs)") \
     X(HTTP_UNDECODABLE,      "HTTP bodies whose content coding could not be decoded") \
+    /* wifiviz scanner (scan/wifiviz.c) */ \
+    X(WIFI_SSID_CAP,         "beacons of new SSIDs past the wifiviz cap") \
     /* TCP (tcp.c) */ \
     X(TCP_TRUNCATED,         "TCP headers cut short") \
     X(TCP_BAD_OFFSET,        "TCP headers with an invalid data offset") \
@@ -78,7 +89,13 @@
     X(OUT_HASH_REREAD,       "flow files read back to hash them (-FM, bytes out of order)") \
     X(OUT_W_OTHER_DLT,       "-w packets of a link type other than the -w file's") \
     /* --shard (app/pipeline.c) */ \
-    X(SHARD_OTHER,           "TCP packets of connections of other shards (--shard)")
+    X(SHARD_OTHER,           "TCP packets of connections of other shards (--shard)") \
+    /* python scanner (scan/python.c) */ \
+    X(PY_EXCEPTIONS,         "python function calls that raised an exception") \
+    X(PY_CONVERTED,          "python results that were not str (written as str() of them)") \
+    X(PY_NOT_KEPT,           "bytes not given to the python function (in memory: past py_max_bytes or py_memcap)") \
+    X(PY_UNREADABLE,         "flow files the python scanner could not read") \
+    X(PY_RESULT_CUT,         "python results cut to fit the report")
 
 enum counter_id {
 #define X(id, text) C_##id,

@@ -13,4 +13,9 @@ need_oracle() { [ -x "$ORACLE" ] || skip "Debian tcpflow 1.6.1 not installed"; }
 # sums DIR: "sha256  relative/path" for every regular file except report.xml, sorted
 sums() { (cd "$1" && find . -type f ! -name report.xml -printf '%P\n' | LC_ALL=C sort | while IFS= read -r f; do
     printf '%s  %s\n' "$(sha256sum < "$f" | cut -c1-64)" "$f"; done); }
+# The end-of-run loss summary (src/app/losses.c, docs/internals/report.md):
+# not faults.  faults FILE: the stderr lines that are, without these and
+# 1.6.1's "reportfilename:" line.
+LOSS_LINES=': [0-9]+ flows? ha(s|ve) holes: |: [0-9]+ of [0-9]+ packets were cut short by the snap length$|: skipped: |: [0-9]+ packets? lost: |: capture: [0-9]+ received, '
+faults() { grep -v -E -e 'reportfilename:' -e "$LOSS_LINES" "$1"; }
 finish() { if [ $fails = 0 ]; then echo "all ok"; exit 0; else echo "$fails failure(s)"; exit 1; fi; }

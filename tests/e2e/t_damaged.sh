@@ -38,7 +38,7 @@ HOSTILE_SEEDS=$seeds $PY $H/variants.py "$TCPFLOW" $tmp/demo.pcap $tmp/in $tmp/w
 # decompressor's complaint; the files are those of the records decoded
 head -c 400 $tmp/in/demo.pcap.gz > $tmp/cut.pcap.gz
 mkdir $tmp/gz; $TCPFLOW -r $tmp/cut.pcap.gz -o $tmp/gz 2>$tmp/err; rc=$?
-grep -v reportfilename $tmp/err > $tmp/msg
+faults $tmp/err > $tmp/msg
 [ $rc = 1 ] && [ "$(wc -l < $tmp/msg)" = 1 ] && grep -q "cut.pcap.gz.*gzip" $tmp/msg && xmllint --noout $tmp/gz/report.xml \
     && ok "gzip cut mid-stream: exit 1, $(cat $tmp/msg)" || bad "gzip cut: rc=$rc $(cat $tmp/err)"
 finish

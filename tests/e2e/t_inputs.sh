@@ -65,9 +65,11 @@ $T -r $tmp/junk.pcap -o $tmp 2>$tmp/err; rc=$?
 $T -r $tmp/nonexistent.pcap -o $tmp 2>$tmp/err; rc=$?
 [ $rc = 1 ] && grep -q nonexistent.pcap $tmp/err && ok "missing file: exit 1, named" || bad "missing: rc=$rc $(cat $tmp/err)"
 
-# unsupported link type (NFLOG 239): a message naming it, exit 1
-$T -r $C/nflog_http.pcap -o $tmp/nf 2>$tmp/err; rc=$?
-[ $rc = 1 ] && grep -q "239" $tmp/err && ok "unsupported link type: exit 1, named" || bad "nflog: rc=$rc $(cat $tmp/err)"
+# unsupported link type (USER0, 147): a message naming it, exit 1
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\223\000\000\000' > $tmp/user0.pcap
+printf '\001\000\000\000\000\000\000\000\004\000\000\000\004\000\000\000abcd' >> $tmp/user0.pcap
+$T -r $tmp/user0.pcap -o $tmp/nf 2>$tmp/err; rc=$?
+[ $rc = 1 ] && grep -q "147 (USER0)" $tmp/err && ok "unsupported link type: exit 1, named" || bad "user0: rc=$rc $(cat $tmp/err)"
 
 # -o: parent must exist; a file is not a directory
 $T -r $D -o $tmp/no/such/dir 2>$tmp/err; rc=$?

@@ -16,7 +16,7 @@ plant() {   # plant NAME FILE LINE: copy src/, add LINE to FILE, expect a failur
 plant "decode includes flow" decode/ip.c '#include "flow/flow.h"'
 plant "flow includes output" flow/reasm.c '#include "output/sink_file.h"'
 plant "scan includes output" scan/md5.c '#include "output/sink_file.h"'
-plant "output includes report" output/hooks.c '#include "report/dfxml.h"'
+plant "output includes report" output/naming.c '#include "report/dfxml.h"'
 plant "util includes capture" util/io.c '#include "capture/capture.h"'
 plant "a file at the top of src" stray.c '/* nothing */'
 finish

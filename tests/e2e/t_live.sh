@@ -12,12 +12,16 @@
 #           LIVE_RUNS (1) runs in a row; the rate of each is printed.
 #   tiny    the same with a tiny kernel buffer and no ring (-S
 #           capture_buffer=1 -S capture_ring=0): tcpflow must lose packets,
-#           say how many, and its counters must add up
-#           (received = kernel drops + captured = delivered + kernel drops).
+#           say how many on stderr ("l0: N packets lost: N dropped by the
+#           kernel ...") and in report.xml (<losses dropped_packets='N'>),
+#           and its counters must add up (received = kernel drops +
+#           captured = processed + kernel drops).
 #   iface   -p and not -p (the port's promiscuity while tcpflow runs), -i any
 #           with a filter of several words (flow files of TCP over lo),
-#           a non-existent interface (one line naming it, status 1).
-# The counters are read from tcpflow's "capture: ..." line at -d 1.
+#           a non-existent interface (one line naming it, status 1, no
+#           output directory or report left behind); `tcpflow -c -i lo |
+#           head -c 2000` on a busy lo ends within a second of head.
+# The counters are read from report.xml's <losses><capture .../>.
 # Needs root, ip netns, nft, tc, tcpdump, ethtool; otherwise skipped.
 # Under a sanitizer the traffic is smaller, and a run where our (slow)
 # tcpflow itself dropped packets is reported, not failed.
@@ -43,10 +47,19 @@ trap 'fails=$((fails+1)); exit 130' INT TERM HUP
 
 out=$("$PY" "$RT/netlab.py" probe 2>&1) || skip "live: $out"
 
-# counters DIR: "received kdrops ifdrops captured delivered" from tcpflow's -d 1 line
+# counters DIR: "received kdrops ifdrops captured processed" from report.xml
 counters() {
-    sed -n 's/.*capture: \([0-9]*\) received, \([0-9]*\) dropped by the kernel, \([0-9]*\) dropped by the interface, \([0-9]*\) captured, \([0-9]*\) delivered.*/\1 \2 \3 \4 \5/p' "$1/beside.err" | tail -n 1
+    "$PY" - "$1/tf/report.xml" <<'PYEOF'
+import sys, xml.etree.ElementTree as ET
+try:
+    c = ET.parse(sys.argv[1]).getroot().find("losses/capture")
+    print(" ".join(c.get(k) for k in ("received", "kernel_drops", "interface_drops", "captured", "processed")))
+except Exception:
+    pass
+PYEOF
 }
+# dropped DIR: <losses dropped_packets='N'> of report.xml
+dropped() { sed -n "s/.*<losses dropped_packets='\([0-9]*\)'.*/\1/p" "$1/tf/report.xml"; }
 
 # lab NAME EXTRA_TCPFLOW_ARGS: one lab run with tcpflow beside tcpdump, into
 # $work/NAME; 0 ok, 1 could not be made (3 tries), 2 tcpdump dropped 3 times
@@ -57,7 +70,7 @@ lab() {
         timeout --foreground 300 "$PY" "$RT/netlab.py" capture --tag "$tag" --out "$work/$name" \
             --conns "$conns" --families 4,6 --max-size "$max" --zero-pct 0 \
             --drop 1 --drop-after 0.5 --dup 0.5 --reorder 1 --timeout 150 \
-            --beside "$T -d 1 $extra -i {iface} -o {out}/tf" 2>"$work/$name.log"
+            --beside "$T $extra -i {iface} -o {out}/tf" 2>"$work/$name.log"
         rc=$?
         case $rc in
             0) return 0;;
@@ -85,6 +98,9 @@ while [ "$i" -le "$runs" ]; do
     recv=$1 kd=$2 ifd=$3 capd=$4 dlv=$5
     echo "    $n: $(rate "$n"); tcpflow: $recv received, $kd+$ifd dropped, $dlv delivered"
     if [ "$brc" != 0 ]; then bad "$n: tcpflow exited with status $brc on SIGINT"; continue; fi
+    if ! grep -q "<run_status>stopped by SIGINT</run_status>" "$d/tf/report.xml"; then
+        bad "$n: run_status: $(grep run_status "$d/tf/report.xml")"; continue
+    fi
     if [ "$kd" != 0 ] || [ "$ifd" != 0 ]; then
         if [ -n "${TCPFLOW_SANITIZED:-}" ]; then echo "    $n: the sanitized tcpflow dropped $kd packets: not checked"; continue; fi
         bad "$n: tcpdump dropped nothing, tcpflow dropped $kd (kernel) + $ifd (interface)"; continue
@@ -109,9 +125,13 @@ case $? in
         set -- $(counters "$d")
         if [ $# != 5 ]; then bad "tiny: no capture counters from tcpflow"
         else
-            recv=$1 kd=$2 capd=$4 dlv=$5
+            recv=$1 kd=$2 ifd=$3 capd=$4 dlv=$5
             echo "    tiny: $(rate tiny); tcpflow: $recv received, $kd dropped by the kernel, $capd captured"
-            if [ "$kd" -gt 0 ]; then ok "tiny: tcpflow reports $kd packets dropped by the kernel"
+            line=$(grep ": l0: [0-9]* packets lost: " "$d/beside.err")
+            if [ "$kd" -gt 0 ] && [ "$(dropped "$d")" = $((kd + ifd)) ] && [ "$(echo "$line" | wc -l)" = 1 ] \
+                && echo "$line" | grep -q ": l0: $((kd + ifd)) packets lost: $kd dropped by the kernel (its capture buffer was full)"; then
+                ok "tiny: $kd packets dropped by the kernel, said once on stderr ('$(echo "$line" | sed 's/^[^ ]* //')') and in report.xml"
+            elif [ "$kd" -gt 0 ]; then bad "tiny: $kd dropped: report.xml says $(dropped "$d"), stderr: $(cat "$d/beside.err")"
             else bad "tiny: a one-block buffer dropped nothing (the check proves nothing)"; fi
             [ "$recv" = $((kd + capd)) ] && [ "$capd" = "$dlv" ] \
                 && ok "tiny: received $recv = $kd dropped + $capd captured, all delivered" \
@@ -183,9 +203,89 @@ EOF
         bad "-i any: status $rc, files: $(ls "$tmp/o3" | tr '\n' ' ')"
     fi
 else bad "-i any did not start: $(cat "$tmp/err")"; kill "$pid" 2>/dev/null; fi
-# a non-existent interface
-ip netns exec "$ns" "$T" -i nosuch0 -o "$tmp/o1" >"$tmp/out" 2>&1; rc=$?
-if [ $rc = 1 ] && [ "$(grep -c nosuch0 "$tmp/out")" = 1 ] && grep -q "nosuch0: no such interface (interfaces here: .*v0" "$tmp/out"; then
-    ok "-i nosuch0: status 1, $(grep nosuch0 "$tmp/out")"
-else bad "-i nosuch0: status $rc: $(cat "$tmp/out")"; fi
+# a non-existent interface: one line, nothing left behind
+ip netns exec "$ns" "$T" -i nosuch0 -o "$tmp/o4" >"$tmp/out" 2>&1; rc=$?
+if [ $rc = 1 ] && [ "$(grep -c nosuch0 "$tmp/out")" = 1 ] && grep -q "nosuch0: no such interface (interfaces here: .*v0" "$tmp/out" \
+    && [ ! -e "$tmp/o4" ]; then
+    ok "-i nosuch0: status 1, nothing created, $(grep nosuch0 "$tmp/out")"
+else bad "-i nosuch0: status $rc, $(ls -d "$tmp/o4" 2>&1): $(cat "$tmp/out")"; fi
+(cd "$tmp" && ip netns exec "$ns" "$T" -i nosuch0 >/dev/null 2>&1)
+[ ! -e "$tmp/report.xml" ] && ok "-i nosuch0 without -o: no report.xml" || bad "-i nosuch0 left $tmp/report.xml"
+
+# console output into a pipe whose reader goes away, on a busy lo: a
+# sender pushes 1000-byte segments every 0.5 ms for 20 s; head takes 2000
+# bytes and exits; tcpflow must be gone within a second
+ip netns exec "$ns" "$PY" - <<'EOF' &
+import socket, threading, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9200)); s.listen(1)
+def sink():
+    c, _ = s.accept()
+    while c.recv(65536):
+        pass
+threading.Thread(target=sink, daemon=True).start()
+k = socket.create_connection(("127.0.0.1", 9200))
+end = time.time() + 20
+while time.time() < end:
+    k.sendall(b"z" * 1000); time.sleep(0.0005)
+EOF
+gen=$!
+sleep 0.5
+( timeout 30 ip netns exec "$ns" "$T" -c -i lo 2>"$tmp/h.err"; echo $? > "$tmp/h.rc"; date +%s.%N > "$tmp/h.tf" ) \
+    | ( head -c 2000 > "$tmp/h.out"; date +%s.%N > "$tmp/h.head" )
+kill $gen 2>/dev/null; wait $gen 2>/dev/null
+lag=$("$PY" -c 'import sys; print("%.3f" % (float(open(sys.argv[1]).read()) - float(open(sys.argv[2]).read())))' "$tmp/h.tf" "$tmp/h.head")
+if [ "$(wc -c < "$tmp/h.out")" = 2000 ] && [ "$(cat "$tmp/h.rc")" = 0 ] && "$PY" -c "import sys; sys.exit(0 if $lag < 1 else 1)" \
+    && [ "$(grep -vc 'listening on' "$tmp/h.err")" = 0 ]; then
+    ok "-c -i lo | head -c 2000: tcpflow ended ${lag}s after head, status 0, quietly"
+else bad "-c -i lo | head -c 2000: ended ${lag}s after head, status $(cat "$tmp/h.rc"), stderr: $(cat "$tmp/h.err")"; fi
+# SIGINT is how a live capture stops: what it already captured is still
+# processed.  4 MB cross lo while tcpflow's console output sits in a pipe
+# nobody reads (so it is blocked writing, the rest waiting in its ring);
+# SIGINT, then the reader starts: every byte must come out, status 0.
+mkfifo "$tmp/dr.fifo"
+( exec 3<"$tmp/dr.fifo"; while [ ! -e "$tmp/dr.go" ]; do sleep 0.1; done; cat <&3 > "$tmp/dr.out" ) &
+rd=$!
+ip netns exec "$ns" "$T" -C -B -0 -i lo tcp port 9400 > "$tmp/dr.fifo" 2>"$tmp/dr.err" &
+pid=$!
+for _ in $(seq 100); do grep -q "listening on" "$tmp/dr.err" 2>/dev/null && break; sleep 0.05; done
+ip netns exec "$ns" "$PY" - <<'EOF'
+import socket, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 9400)); s.listen(1)
+def sink():
+    c, _ = s.accept()
+    while c.recv(65536):
+        pass
+t = threading.Thread(target=sink); t.start()
+k = socket.create_connection(("127.0.0.1", 9400))
+k.sendall(bytes(i * 7 % 251 for i in range(4000000))); k.close(); t.join()
+EOF
+sleep 0.5
+kill -INT $pid
+sleep 0.5
+touch "$tmp/dr.go"
+wait $pid; rc=$?
+wait $rd
+got=$(wc -c < "$tmp/dr.out")
+if [ $rc = 0 ] && "$PY" -c 'import sys; sys.exit(open(sys.argv[1], "rb").read() != bytes(i * 7 % 251 for i in range(4000000)))' "$tmp/dr.out" \
+    && ! grep -q "packets lost" "$tmp/dr.err"; then
+    ok "SIGINT while the console was blocked: status 0, all 4000000 bytes captured before it printed"
+else bad "SIGINT with a blocked console: status $rc, $got of 4000000 bytes printed, stderr: $(cat "$tmp/dr.err")"; fi
+
+# the same on a quiet lo: one exchange, then nothing more to write; tcpflow
+# must still see (POLLERR on its stdout) that head is gone
+( sleep 1; ip netns exec "$ns" "$PY" -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 9300)); s.listen(1)
+k = socket.create_connection(("127.0.0.1", 9300)); c, _ = s.accept()
+k.sendall(b"hello, quiet world\n"); c.recv(100); time.sleep(5)' ) &
+gen=$!
+( timeout 20 ip netns exec "$ns" "$T" -c -i lo 2>"$tmp/q.err"; echo $? > "$tmp/q.rc"; date +%s.%N > "$tmp/q.tf" ) \
+    | ( head -c 5 > "$tmp/q.out"; date +%s.%N > "$tmp/q.head" )
+wait $gen 2>/dev/null
+lag=$("$PY" -c 'import sys; print("%.3f" % (float(open(sys.argv[1]).read()) - float(open(sys.argv[2]).read())))' "$tmp/q.tf" "$tmp/q.head")
+if [ "$(cat "$tmp/q.rc")" = 0 ] && "$PY" -c "import sys; sys.exit(0 if $lag < 1 else 1)"; then
+    ok "-c -i lo | head -c 5, then a quiet lo: tcpflow ended ${lag}s after head, status 0"
+else bad "-c -i lo | head -c 5 on a quiet lo: ended ${lag}s after head, status $(cat "$tmp/q.rc"), stderr: $(cat "$tmp/q.err")"; fi
 finish

@@ -1,7 +1,9 @@
 #!/bin/sh
 # docs/tcpflow.1: formats without a warning, renders with man(1), and documents
 # every option letter of the getopt string, every long option and every -S
-# setting that src/app/options.c accepts; -hh lists them all too.
+# setting that src/app/options.c accepts or a scanner declares (the
+# struct scan_setting tables of src/scan/*.c); -hh lists them all too; -H
+# lists every scanner of the registry.
 . "$(dirname "$0")/lib.sh"
 command -v groff >/dev/null || skip "groff not installed"
 MAN=$TOP/docs/tcpflow.1
@@ -26,16 +28,27 @@ $T -hh > "$tmp/hh.txt" 2>&1; rc=$?
 [ $rc = 0 ] && ok "-hh: exit 0" || bad "-hh: exit $rc"
 $T -h > "$tmp/h.txt" 2>&1; rc=$?
 [ $rc = 0 ] && [ "$(wc -l < "$tmp/h.txt")" -lt "$(wc -l < "$tmp/hh.txt")" ] && ok "-h: exit 0, shorter than -hh" || bad "-h: exit $rc"
+# -H: every scanner of src/scan/registry.c's scanner_registry[], in its order (6: md5, http,
+# netviz, tcpdemux, wifiviz, python)
+reg=$(sed -n '/scanner_registry\[\] = {/,/};/p' "$TOP/src/scan/registry.c" | sed -n 's/^ *&scan_\([a-z0-9_]*\),.*/\1/p' | tr '\n' ' ')
 $T -H > "$tmp/H.txt" 2>&1; rc=$?
-[ $rc = 0 ] && [ "$(grep -c '^Scanner Name:' "$tmp/H.txt")" = 5 ] && ok "-H: exit 0, 5 scanners" || bad "-H: exit $rc: $(head -5 "$tmp/H.txt")"
+listed=$(sed -n 's/^Scanner Name: //p' "$tmp/H.txt" | tr '\n' ' ')
+[ $rc = 0 ] && [ "$listed" = "$reg" ] && [ "$(echo $reg | wc -w)" = 6 ] \
+    && ok "-H: exit 0, the registry's 6 scanners in order ($listed)" || bad "-H: exit $rc: '$listed', registry '$reg'"
 $T -V > "$tmp/V.txt" 2>&1; rc=$?
 [ $rc = 0 ] && grep -q '^TCPFLOW [0-9]' "$tmp/V.txt" && ok "-V: version, exit 0" || bad "-V: exit $rc $(cat "$tmp/V.txt")"
 $T --version > "$tmp/V2.txt" 2>&1; rc=$?
 [ $rc = 0 ] && cmp -s "$tmp/V.txt" "$tmp/V2.txt" && ok "--version = -V" || bad "--version: exit $rc"
 
-$PY - "$SRC" "$tmp/plain.txt" "$tmp/hh.txt" <<'EOF'
+$PY - "$SRC" "$tmp/plain.txt" "$tmp/hh.txt" "$TOP"/src/scan/*.c <<'EOF'
 import re, sys
 src, plain, hh = (open(p, errors='replace').read() for p in sys.argv[1:4])
+# the scanners' settings: every { "name", "default", "help" } of a struct scan_setting table
+scanner_settings = set()
+for path in sys.argv[4:]:
+    for table in re.findall(r'struct scan_setting \w+\[\] = \{(.*?)\n\};', open(path).read(), re.S):
+        scanner_settings |= set(re.findall(r'\{ "([^"]+)",', table))
+assert 'py_module' in scanner_settings and 'tcp_cmd' in scanner_settings, scanner_settings
 m = re.search(r'getopt_long\(argc, argv, "([^"]*)"', src)
 assert m, 'getopt string not found in options.c'
 letters = sorted(set(c for c in m.group(1) if c not in '+:'))
@@ -43,7 +56,7 @@ lo = re.search(r'struct option longopts\[\] = \{(.*?)\};', src, re.S)
 longs = re.findall(r'\{ "([^"]+)"', lo.group(1))
 fn = src[src.index('static bool apply_setting'):]
 fn = fn[:fn.index('\n}\n')]
-settings = sorted(set(re.findall(r'strcmp\(name, "([^"]+)"\)', fn)))
+settings = sorted(set(re.findall(r'strcmp\(name, "([^"]+)"\)', fn)) | scanner_settings)
 assert len(letters) > 30 and len(longs) >= 5 and len(settings) >= 15, (letters, longs, settings)
 
 def section(text, name):

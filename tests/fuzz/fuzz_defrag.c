@@ -1,4 +1,4 @@
-/* fuzz_defrag.c - libFuzzer harness for defrag.c.
+/* fuzz_defrag.c - libFuzzer harness for defrag (src/decode/defrag*.c).
  *
  * The input is a 4-byte configuration followed by 8-byte fragment records:
  *
@@ -25,7 +25,7 @@
  * max_bytes, datagrams <= max_datagrams, outputs well formed.
  *
  * Build: clang -fsanitize=fuzzer,address,undefined -Isrc tests/fuzz/fuzz_defrag.c
- *        src/defrag.c src/counters.c src/util/xalloc.c
+ *        src/decode/defrag*.c src/util/counters.c src/util/htab.c src/util/xalloc.c
  * (about 5 times faster: compile this file with -fsanitize=address,undefined
  * only, defrag.c with -fsanitize=fuzzer-no-link,address,undefined, and link
  * with -fsanitize=fuzzer, so the model's byte loops are not instrumented).

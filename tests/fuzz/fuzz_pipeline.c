@@ -8,7 +8,8 @@
 #include <string.h>
 #include "scan/netviz.h"
 #include "app/options.h"
-#include "app/tcpflow.h"
+#include "app/pipeline.h"
+#include "scan/scanner.h"
 
 static const int dlts[] = { 1, 0, 101, 113, 276, 9, 104, 127, 105, 228, 229, 108, 12, 14, 50, 6 };
 
@@ -22,8 +23,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (options_parse(&o, 6, argv) != OPT_RUN) return 0;
     o.max_closed = 8;
     o.frag_memcap = 1 << 16;
-    o.scan_netviz = size > 0 && (data[0] & 0xC0) == 0xC0;  /* a quarter of the inputs: netviz counts too */
-    struct tcpflow *t = tcpflow_new(&o);
+    /* a quarter of the inputs: netviz counts too */
+    const struct scanner *nv = scanner_find("netviz");
+    for (size_t r = 0; scanner_registry[r]; r++)
+        if (scanner_registry[r] == nv) o.scan[r] = size > 0 && (data[0] & 0xC0) == 0xC0;
+    char err[256];
+    struct pipeline *t = pipeline_new(&o, err, sizeof err);
+    if (!t) abort();
     int64_t ts = 1000000000LL * 1000000;
     size_t i = 0;
     while (i + 4 <= size) {
@@ -33,16 +39,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         i += 4;
         if (n > size - i) n = size - i;
         struct capture_pkt p = { ts, (uint32_t)n, (uint32_t)n + 4, dlt, data + i };
-        tcpflow_packet(t, &p);
+        pipeline_packet(t, &p);
         i += n;
     }
-    tcpflow_finish(t, FLOW_END_EOF);
-    if (tcpflow_netviz(t)) {
-        char *words = netviz_text(tcpflow_netviz(t), "fuzz");
+    pipeline_finish(t, FLOW_END_EOF);
+    void *nvs = pipeline_scanner(t, "netviz");
+    struct netviz *v = nvs ? netviz_of(nvs) : NULL;
+    if (v) {
+        char *words = netviz_text(v, "fuzz");
         if (!words || !strstr(words, "Packets analyzed: ")) abort();
         free(words);
     }
-    tcpflow_free(t);
+    pipeline_free(t);
     options_release(&o);
     return 0;
 }

@@ -30,6 +30,8 @@ struct rec {
     unsigned ndone;
 };
 
+static void say(struct rec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void say(struct rec *r, const char *fmt, ...)
 {
     va_list ap;

@@ -779,21 +779,217 @@ static void test_radiotap_bad_header(void **state)
     expect_fail(127, &f, true, C_LINK_TRUNCATED);
 }
 
+
+/* ---- link types added for tunnels' issue (13) -------------------------- */
+
+/* 802.1ah: B-VLAN, I-TAG, customer MACs, a C-tag, IPv4. */
+static void test_pbb(void **state)
+{
+    (void)state;
+    static const uint8_t CDA[6] = { 2, 0, 0, 0, 0, 0xDA }, CSA[6] = { 2, 0, 0, 0, 0, 0x5A };
+    struct fb f = { .n = 0 };
+    put_ether(&f, 0x88A8);
+    PUT(&f, 0x00, 0x64, 0x88, 0xE7);       /* B-VID 100; I-TAG */
+    PUT(&f, 0x00, 0x01, 0x23, 0x45);       /* I-SID 0x12345 */
+    fb_put(&f, CDA, 6);
+    fb_put(&f, CSA, 6);
+    PUT(&f, 0x81, 0x00, 0x00, 0x07, 0x08, 0x00);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    struct res r = check_frame(1, &f, true, 14, 14 + 4 + 16 + 4 + 2 + 40, PAYLOAD, PLEN);
+    assert_int_equal(r.l2.vlan, 100);
+    assert_memory_equal(r.l2.mac_dst, CDA, 6);
+    assert_memory_equal(r.l2.mac_src, CSA, 6);
+}
+
+/* Linux NFLOG: header, TLVs (one of odd length, padded), the payload. */
+static void put_nflog_tlv(struct fb *f, bool le, uint16_t type, const uint8_t *v, size_t n)
+{
+    uint16_t tl = (uint16_t)(4 + n);
+    if (le)
+        PUT(f, (uint8_t)tl, (uint8_t)(tl >> 8), (uint8_t)type, (uint8_t)(type >> 8));
+    else
+        PUT(f, (uint8_t)(tl >> 8), (uint8_t)tl, (uint8_t)(type >> 8), (uint8_t)type);
+    fb_put(f, v, n);
+    while (f->n % 4)
+        PUT(f, 0);
+}
+
+static void test_nflog(void **state)
+{
+    (void)state;
+    for (int le = 0; le < 2; le++) {
+        struct fb f = { .n = 0 }, ip = { .n = 0 };
+        PUT(&f, 2, 0, 0, 42);
+        put_nflog_tlv(&f, le, 1, (const uint8_t[]){ 0x08, 0x00, 3, 0 }, 4);
+        put_nflog_tlv(&f, le, 10, (const uint8_t[]){ 0 }, 1);
+        put_nflog_tlv(&f, le, 0x8000 | 11, (const uint8_t[]){ 0, 0, 0, 0 }, 4);  /* nested flag */
+        put_ipv4_tcp(&ip, PAYLOAD, PLEN);
+        put_nflog_tlv(&f, le, 9, ip.b, ip.n);
+        size_t hdr = 4 + 8 + 8 + 8 + 4;
+        struct res r = check_frame(239, &f, true, 0, hdr + 40, PAYLOAD, PLEN);
+        assert_false(r.l2.has_mac);
+    }
+    struct fb f = { .n = 0 };              /* no payload TLV: not IP */
+    PUT(&f, 2, 0, 0, 42);
+    put_nflog_tlv(&f, true, 1, (const uint8_t[]){ 0x08, 0x00, 3, 0 }, 4);
+    expect_fail(239, &f, true, C_LINK_NOT_IP);
+    f.n = 0;                               /* a TLV shorter than its header */
+    PUT(&f, 2, 0, 0, 42, 2, 0, 1, 0, 2, 0, 1, 0);
+    expect_fail(239, &f, true, C_LINK_BAD_HEADER);
+    f.n = 0;                               /* version 1 */
+    PUT(&f, 2, 1, 0, 42, 8, 0, 9, 0, 0x45, 0, 0, 0);
+    expect_fail(239, &f, true, C_LINK_BAD_HEADER);
+    f.n = 0;                               /* more TLVs than the cap */
+    PUT(&f, 2, 0, 0, 42);
+    for (int i = 0; i < 70; i++)
+        put_nflog_tlv(&f, true, 11, (const uint8_t[]){ 0, 0, 0, 0 }, 4);
+    expect_fail(239, &f, true, C_LINK_TOO_DEEP);
+}
+
+/* The first record of nflog_http.pcap (zeek's test suite): IPv4 SYN. */
+static void test_nflog_corpus(void **state)
+{
+    (void)state;
+    static const uint8_t rec[] = {
+        0x02, 0x00, 0x00, 0x2a, 0x08, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03, 0x00, 0x05, 0x00, 0x0a, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x02, 0x08, 0x00, 0x0b, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x0e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x09, 0x00,
+        0x45, 0x00, 0x00, 0x3c, 0xe8, 0xef, 0x40, 0x00, 0x40, 0x06, 0x0f, 0xe3, 0x0a, 0x00, 0x02, 0x0f,
+        0x5d, 0xb8, 0xd8, 0x22, 0xc2, 0x62, 0x00, 0x50, 0x3f, 0x32, 0xba, 0xd1, 0x00, 0x00, 0x00, 0x00,
+        0xa0, 0x02, 0x72, 0x10, 0x42, 0x18, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a,
+        0x00, 0x27, 0x52, 0x3e, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
+    };
+    struct res r = run_copy(239, rec, sizeof rec, true);
+    assert_true(r.ok);
+    assert_int_equal(r.tcp.sport, 49762);
+    assert_int_equal(r.tcp.dport, 80);
+    assert_int_equal(r.tcp.flags, 0x02);
+    assert_int_equal(r.ip.src[3], 15);
+}
+
+static void test_ipoib(void **state)
+{
+    (void)state;
+    struct fb f = { .n = 0 };              /* 40-byte GRH pseudo-header */
+    PUT(&f, 0x60, 0, 0, 0, 0, 0, 0x1b, 0x40);
+    for (int i = 0; i < 32; i++)
+        PUT(&f, (uint8_t)i);
+    PUT(&f, 0x08, 0x00, 0x00, 0x00);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    check_frame(242, &f, true, 44, 44 + 40, PAYLOAD, PLEN);
+    f.n = 0;                               /* destination-only pseudo-header */
+    for (int i = 0; i < 20; i++)
+        PUT(&f, 0);
+    for (int i = 0; i < 20; i++)
+        PUT(&f, (uint8_t)(i + 1));
+    PUT(&f, 0x86, 0xDD, 0x00, 0x00);
+    put_ipv6_tcp(&f, PAYLOAD, PLEN);
+    check_frame(242, &f, true, 44, 44 + 60, PAYLOAD, PLEN);
+    f.n = 0;                               /* bare RFC 4391 header */
+    PUT(&f, 0x08, 0x00, 0x00, 0x00);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    check_frame(242, &f, true, 0, 4 + 40, PAYLOAD, PLEN);
+    f.n = 0;                               /* ARP */
+    for (int i = 0; i < 40; i++)
+        PUT(&f, 0);
+    PUT(&f, 0x08, 0x06, 0x00, 0x00, 0, 0x20, 8, 0);
+    expect_fail(242, &f, true, C_LINK_NOT_IP);
+}
+
+static void test_arcnet(void **state)
+{
+    (void)state;
+    struct fb f = { .n = 0 };              /* RFC 1201, whole packet */
+    PUT(&f, 0x01, 0x02, 212, 0x00, 0x12, 0x34);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    check_frame(7, &f, true, 6, 6 + 40, PAYLOAD, PLEN);
+    f.n = 0;                               /* exception frame, first fragment */
+    PUT(&f, 0x01, 0x02, 212, 0xFF, 0xFF, 0xFF, 212, 0x03, 0x12, 0x34);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    check_frame(7, &f, true, 10, 10 + 40, PAYLOAD, PLEN);
+    f.n = 0;                               /* RFC 1051 IP, IPv6 */
+    PUT(&f, 0x01, 0x02, 240);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    check_frame(7, &f, true, 3, 3 + 40, PAYLOAD, PLEN);
+    f.n = 0;
+    PUT(&f, 0x01, 0x02, 0xC4, 0x00, 0x00, 0x01);
+    put_ipv6_tcp(&f, PAYLOAD, PLEN);
+    check_frame(7, &f, true, 6, 6 + 60, PAYLOAD, PLEN);
+    f.n = 0;                               /* a later fragment: not the packet's start */
+    PUT(&f, 0x01, 0x02, 212, 0x02, 0x12, 0x34);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    expect_fail(7, &f, true, C_LINK_NOT_IP);
+    f.n = 0;                               /* Linux: offset field, no fragments */
+    PUT(&f, 0x01, 0x02, 0x00, 0x00, 212, 0x00, 0x12, 0x34);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    check_frame(129, &f, true, 8, 8 + 40, PAYLOAD, PLEN);
+    f.n = 0;
+    PUT(&f, 0x01, 0x02, 0x00, 0x00, 240);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    check_frame(129, &f, true, 5, 5 + 40, PAYLOAD, PLEN);
+    f.n = 0;
+    PUT(&f, 0x01, 0x02, 0x00, 0x00, 213, 0, 0, 0, 0, 1);
+    expect_fail(129, &f, true, C_LINK_NOT_IP);
+}
+
+static void test_fddi(void **state)
+{
+    (void)state;
+    struct fb f = { .n = 0 };
+    PUT(&f, 0x50);                         /* async LLC frame */
+    fb_put(&f, MAC_DST, 6);
+    fb_put(&f, MAC_SRC, 6);
+    PUT(&f, 0xAA, 0xAA, 0x03, 0x00, 0x00, 0x00, 0x08, 0x00);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    struct res r = check_frame(10, &f, true, 21, 21 + 40, PAYLOAD, PLEN);
+    assert_memory_equal(r.l2.mac_dst, MAC_DST, 6);
+    assert_memory_equal(r.l2.mac_src, MAC_SRC, 6);
+    f.b[0] = 0x41;                         /* SMT frame */
+    expect_fail(10, &f, true, C_LINK_NOT_IP);
+}
+
+static void test_juniper_ether(void **state)
+{
+    (void)state;
+    struct fb f = { .n = 0 };              /* extensions, then Ethernet + VLAN */
+    PUT(&f, 'M', 'G', 'C', 0x81, 0x00, 0x06, 1, 4, 'g', 'e', '-', '0');
+    put_ether(&f, 0x8100);
+    PUT(&f, 0x00, 0x2A, 0x08, 0x00);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    struct res r = check_frame(178, &f, true, 12 + 14, 12 + 18 + 40, PAYLOAD, PLEN);
+    assert_int_equal(r.l2.vlan, 42);
+    assert_memory_equal(r.l2.mac_src, MAC_SRC, 6);
+    f.n = 0;                               /* L2 header stripped */
+    PUT(&f, 'M', 'G', 'C', 0x02, 0, 0, 0, 0);
+    put_ipv6_tcp(&f, PAYLOAD, PLEN);
+    check_frame(178, &f, true, 9, 8 + 60, PAYLOAD, PLEN);
+    f.n = 0;
+    PUT(&f, 'M', 'G', 'X', 0x00);
+    put_ether(&f, 0x0800);
+    put_ipv4_tcp(&f, PAYLOAD, PLEN);
+    expect_fail(178, &f, true, C_LINK_BAD_HEADER);
+}
+
 /* ---- table ------------------------------------------------------------- */
 
 static void test_supported_names(void **state)
 {
     (void)state;
-    const int yes[] = { 0, 1, 6, 9, 12, 14, 50, 101, 104, 105, 108, 113, 127, 228, 229, 276 };
+    const int yes[] = { 0, 1, 6, 7, 9, 10, 12, 14, 50, 101, 104, 105, 108, 113, 127, 129, 178,
+                        228, 229, 239, 242, 276 };
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
         assert_true(datalink_supported(yes[i]));
         assert_string_not_equal(datalink_name(yes[i]), "unknown");
     }
-    const int no[] = { -1, 2, 119, 239, 147, 100000 };
+    /* Link types we do not decode keep a name for the message. */
+    const int no[] = { -1, 2, 119, 147, 162, 100000 };
+    const char *no_name[] = { "unknown", "unknown", "PRISM_HEADER", "USER0", "USER15", "unknown" };
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
         assert_false(datalink_supported(no[i]));
-        assert_string_equal(datalink_name(no[i]), "unknown");
+        assert_string_equal(datalink_name(no[i]), no_name[i]);
     }
+    assert_string_equal(datalink_name(239), "NFLOG");
+    assert_string_equal(datalink_name(178), "JUNIPER_ETHER");
     assert_string_equal(datalink_name(1), "EN10MB");
     assert_string_equal(datalink_name(113), "LINUX_SLL");
     assert_string_equal(datalink_name(276), "LINUX_SLL2");
@@ -826,6 +1022,13 @@ int main(void)
         cmocka_unit_test(test_radiotap_corpus_fcs),
         cmocka_unit_test(test_radiotap_built),
         cmocka_unit_test(test_radiotap_bad_header),
+        cmocka_unit_test(test_pbb),
+        cmocka_unit_test(test_nflog),
+        cmocka_unit_test(test_nflog_corpus),
+        cmocka_unit_test(test_ipoib),
+        cmocka_unit_test(test_arcnet),
+        cmocka_unit_test(test_fddi),
+        cmocka_unit_test(test_juniper_ether),
         cmocka_unit_test(test_supported_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -605,7 +605,9 @@ static char *report_with(int raw, off_t *len)
     d.start_us = -1500000;                        /* before 1970 */
     struct flow_summary e = flow_v4();            /* not UTF-8: escaped='1' */
     e.filename = "out/\xffÿ";
-    const struct flow_summary *seq[] = { &a, &b, &c, &a, &d, &e, &b, &a };
+    struct flow_summary g = flow_v4();            /* tunneled: a description longer than an address */
+    g.encap = "gre_198.18.0.1_198.18.0.2+vxlan.42_fd00:1::1234:5678:9abc:def0_fd00:2::1234:5678:9abc:def0";
+    const struct flow_summary *seq[] = { &a, &b, &c, &a, &d, &e, &b, &a, &g };
     for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++)
         assert_int_equal(dfxml_fileobject(x, seq[i], NULL), 0);
     assert_int_equal(dfxml_fileobject(x, &a, "<x y='1'/>"), 0);   /* a scanner fragment */
@@ -637,8 +639,71 @@ static void test_raw_same_bytes(void **state)
     assert_non_null(strstr(s1, "src_ipn='fd00::1'"));
     assert_non_null(strstr(s1, "escaped='1'"));
     assert_non_null(strstr(s1, "a&amp;b&lt;c&gt;"));
+    assert_non_null(strstr(s1, " encapsulation='gre_198.18.0.1_198.18.0.2+vxlan.42_fd00:1::1234:5678:9abc:def0_fd00:2::1234:5678:9abc:def0'"));
     free(slow);
     free(fast);
+}
+
+/* <losses>: totals always, details only when not zero, <capture> for a
+ * live run (an odd interface name escaped). */
+static void test_losses(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    struct dfxml_run run = base_run();
+    struct dfxml_counter sk[] = { { "IP headers cut short by the capture", 3 }, { "never", 0 },
+                                  { "fragmented datagrams incomplete at end of input", 19 } };
+    struct dfxml_losses l = {
+        .live = 1, .source = "eth\xff" "0", .received = 1000, .kernel_drops = 40, .if_drops = 2,
+        .captured = 958, .processed = 950, .snaplen = 262144, .buffer_bytes = 1 << 25,
+        .ring_bytes = 1 << 26, .ring_peak = 12345, .ring_waits = 1,
+        .gap_flows = 2, .gap_bytes = 978420, .gap_stream_bytes = 999150,
+        .packets = 878, .truncated = 691, .skipped = sk, .n_skipped = 3,
+    };
+    struct dfxml *x = dfxml_open(path, &run, err, sizeof err);
+    assert_non_null(x);
+    struct dfxml_end end = { .status = "stopped by SIGINT", .losses = &l };
+    assert_int_equal(dfxml_close(x, &end, err, sizeof err), 0);
+    xmllint_ok(path);
+    xmlDocPtr doc = load(path);
+    assert_non_null(doc);
+    check_num(doc, "count(/dfxml/losses)", 1);
+    check_num(doc, "count(/dfxml/losses/following-sibling::*)", 1);     /* run_status */
+    check_num(doc, "/dfxml/losses/@dropped_packets", 42);
+    check_num(doc, "/dfxml/losses/@missing_bytes", 978420);
+    check_num(doc, "/dfxml/losses/@truncated_packets", 691);
+    check_num(doc, "/dfxml/losses/@skipped", 22);
+    check_str(doc, "/dfxml/losses/capture/@interface", "eth\\xff0");
+    check_str(doc, "/dfxml/losses/capture/@escaped", "1");
+    check_num(doc, "/dfxml/losses/capture/@received", 1000);
+    check_num(doc, "/dfxml/losses/capture/@kernel_drops", 40);
+    check_num(doc, "/dfxml/losses/capture/@interface_drops", 2);
+    check_num(doc, "/dfxml/losses/capture/@captured", 958);
+    check_num(doc, "/dfxml/losses/capture/@processed", 950);
+    check_num(doc, "/dfxml/losses/capture/@snaplen", 262144);
+    check_num(doc, "/dfxml/losses/capture/@ring_peak", 12345);
+    check_num(doc, "/dfxml/losses/missing_bytes/@flows", 2);
+    check_num(doc, "/dfxml/losses/missing_bytes/@bytes", 978420);
+    check_num(doc, "/dfxml/losses/missing_bytes/@of", 999150);
+    check_num(doc, "/dfxml/losses/truncated/@packets", 691);
+    check_num(doc, "/dfxml/losses/truncated/@of", 878);
+    check_num(doc, "/dfxml/losses/skipped/@count", 22);
+    check_num(doc, "count(/dfxml/losses/skipped/reason)", 2);
+    check_str(doc, "/dfxml/losses/skipped/reason[2]", "fragmented datagrams incomplete at end of input");
+    check_num(doc, "/dfxml/losses/skipped/reason[2]/@count", 19);
+    xmlFreeDoc(doc);
+
+    /* a file run that lost nothing: the totals, no children */
+    struct dfxml_losses none = { .packets = 10 };
+    x = dfxml_open(path, &run, err, sizeof err);
+    assert_non_null(x);
+    end.status = "complete";
+    end.losses = &none;
+    assert_int_equal(dfxml_close(x, &end, err, sizeof err), 0);
+    char *txt = slurp(path, NULL);
+    assert_non_null(strstr(txt, "\n  <losses dropped_packets='0' missing_bytes='0' truncated_packets='0' skipped='0'/>\n"
+                                "  <run_status>complete</run_status>\n</dfxml>\n"));
+    free(txt);
 }
 
 /* No fileobjects, no config, NULL end: still a complete document. */
@@ -672,6 +737,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_close_on_signal, setup, teardown),
         cmocka_unit_test(test_pipe),
         cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_losses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raw_same_bytes, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

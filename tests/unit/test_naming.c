@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "flow/naming.h"
+#include "decode/tunnel.h"
 
 /* ---- helpers ---- */
 
@@ -187,6 +188,20 @@ static void test_vlan(void **st)
     f.vlan = 4095;
     render_is("%V%v", &f, 0, "--4095");
     render_is("%v", &f, 0, "4095");
+}
+
+/* %U%u: "--" and the tunnel's description, nothing without a tunnel. */
+static void test_tunnel(void **st)
+{
+    (void)st;
+    struct flow f;
+    flow4(&f);
+    render_is("x%Uy%uz", &f, 0, "xyz");
+    struct tunnel t = { 3, 2, TUN_VXLAN, 4, true, 42, { 0 }, { 0 }, NULL,
+                        "gre_10.0.0.1_10.0.0.2+vxlan.42_198.18.0.1_198.18.0.2" };
+    f.tun = &t;
+    render_is("%b%U%u", &f, 0, "00080--gre_10.0.0.1_10.0.0.2+vxlan.42_198.18.0.1_198.18.0.2");
+    render_is("%u", &f, 0, "gre_10.0.0.1_10.0.0.2+vxlan.42_198.18.0.1_198.18.0.2");
 }
 
 /* ---- times ---- */
@@ -536,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_mac),
         cmocka_unit_test(test_vlan),
+        cmocka_unit_test(test_tunnel),
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_counters),
         cmocka_unit_test(test_flow_id_digits),

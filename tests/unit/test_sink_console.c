@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +588,20 @@ static bool jhas(json_object *o, const char *k)
     return json_object_object_get_ex(o, k, NULL);
 }
 
+/* "payload" must be an array of byte values (0..255) equal to p[0..n). */
+static void jbytes(json_object *o, const void *p, size_t n)
+{
+    json_object *v;
+    assert_true(json_object_object_get_ex(o, "payload", &v));
+    assert_true(json_object_is_type(v, json_type_array));
+    assert_int_equal(json_object_array_length(v), n);
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(v, i);
+        assert_true(json_object_is_type(e, json_type_int));
+        assert_int_equal(json_object_get_int(e), ((const uint8_t *)p)[i]);
+    }
+}
+
 static void test_json(void **state)
 {
     (void)state;
@@ -602,6 +617,10 @@ static void test_json(void **state)
     fflush(h.out);
     assert_int_equal(h.buf[h.len - 1], '\n');
     assert_null(memchr(h.buf, '\033', h.len));
+    /* 1.6.1's fields first, in its order; payload last */
+    assert_true(strncmp(h.buf, "{\"src_host\":\"10.0.0.1\",\"src_port\":1234,\"dst_host\":\"10.0.0.2\","
+                        "\"dst_port\":80,", 75) == 0);
+    assert_non_null(strstr(h.buf, ",\"payload\":[71,69,84,32,47,99,97,102,195,169,32,34,113,34,92,47,1,10]}\n"));
     json_object *o = next_json(&h);
     assert_string_equal(jstr(o, "src_host"), "10.0.0.1");
     assert_int_equal(jint(o, "src_port"), 1234);
@@ -612,7 +631,7 @@ static void test_json(void **state)
     assert_string_equal(jstr(o, "direction"), "c2s");
     assert_int_equal(jint(o, "offset"), 0);
     assert_int_equal(jint(o, "length"), sizeof utf - 1);
-    assert_string_equal(jstr(o, "payload"), utf);
+    jbytes(o, utf, sizeof utf - 1);
     assert_false(jhas(o, "payload_base64"));
     json_object *ts;
     assert_true(json_object_object_get_ex(o, "ts", &ts));
@@ -623,35 +642,110 @@ static void test_json(void **state)
     /* the number is written with exactly six decimals */
     assert_non_null(strstr(h.buf, "\"ts\":1000000000.001000,"));
 
-    static const uint8_t bin[] = { 0, 1, 2, 0xff, 'a', 0xc3 };  /* invalid UTF-8 */
+    static const uint8_t bin[] = { 0, 1, 2, 0xff, 'a', 0xc3 };  /* any bytes */
     tr_data(&h, c, sizeof utf - 1, bin, sizeof bin, -1500000);
     o = next_json(&h);
     assert_int_equal(jint(o, "offset"), sizeof utf - 1);
     assert_int_equal(jint(o, "length"), 6);
-    assert_string_equal(jstr(o, "payload_base64"), "AAEC/2HD");
-    assert_false(jhas(o, "payload"));
+    jbytes(o, bin, sizeof bin);
     assert_string_equal(jstr(o, "timestamp"), "1969-12-31T23:59:58.500000Z");
     json_object_put(o);
     assert_non_null(strstr(h.buf, "\"ts\":-1.500000,"));
+    assert_non_null(strstr(h.buf, "\"payload\":[0,1,2,255,97,195]}\n"));
 
-    static const uint8_t nul[] = { 'a', 0, 'b' };              /* valid UTF-8 with a NUL */
+    static const uint8_t nul[] = { 'a', 0, 'b' };
     tr_data(&h, c, 100, nul, sizeof nul, 0);       /* held */
     tr_end(&h, c);
-    o = next_json(&h);                                         /* gap record */
+    o = next_json(&h);                             /* gap record: an empty payload */
     assert_int_equal(jint(o, "offset"), sizeof utf - 1 + sizeof bin);
     assert_int_equal(jint(o, "gap"), 100 - (sizeof utf - 1 + sizeof bin));
-    assert_false(jhas(o, "payload"));
-    assert_false(jhas(o, "length"));
+    assert_int_equal(jint(o, "length"), 0);
+    jbytes(o, "", 0);
     json_object_put(o);
     o = next_json(&h);
-    json_object *pl;
-    assert_true(json_object_object_get_ex(o, "payload", &pl));
-    assert_int_equal(json_object_get_string_len(pl), 3);
-    assert_memory_equal(json_object_get_string(pl), nul, 3);
+    jbytes(o, nul, sizeof nul);
+    assert_int_equal(jint(o, "length"), 3);
     json_object_put(o);
     assert_int_equal(h.seen, h.len);
     h_done(&h);
     free(c);
+}
+
+/* A record larger than the serializer's buffer: every byte value, in order. */
+static void test_json_large(void **state)
+{
+    (void)state;
+    struct h h;
+    h_default(&h);
+    h.c.json = true;
+    h_start(&h);
+    struct flow *c = client_flow();
+    size_t n = 70000;
+    uint8_t *p = malloc(n);
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(i * 7 + i / 256);
+    tr_data(&h, c, 0, p, n, 0);
+    json_object *o = next_json(&h);
+    jbytes(o, p, n);
+    json_object_put(o);
+    tr_end(&h, c);
+    h_done(&h);
+    free(p);
+    free(c);
+}
+
+/* A failed write is kept: error() says it, nothing more is printed; EPIPE
+ * is the reader going away. */
+static void test_write_errors(void **state)
+{
+    (void)state;
+    struct h h;
+    h_default(&h);
+    fclose(h.out);
+    free(h.buf);
+    h.buf = NULL;
+    h.out = fopen("/dev/full", "w");
+    if (!h.out) skip();
+    h.c.out = h.out;
+    h_start(&h);
+    struct flow *f = client_flow();
+    struct flow_consumer *fc = sink_console_consumer(h.s);
+    assert_null(fc->ops->error(fc));
+    data(&h, f, 0, "hello");
+    assert_non_null(fc->ops->error(fc));
+    assert_string_equal(fc->ops->error(fc), "standard output: write failed: No space left on device");
+    assert_false(sink_console_reader_gone(h.s));
+    data(&h, f, 5, "more");                     /* no crash, still failed */
+    assert_non_null(sink_console_error(h.s));
+    tr_end(&h, f);
+    stream_free(h.st);
+    sink_console_free(h.s);
+    fclose(h.out);
+
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    close(pfd[0]);                              /* the reader went away */
+    h_default(&h);
+    fclose(h.out);
+    free(h.buf);
+    h.buf = NULL;
+    h.out = fdopen(pfd[1], "w");
+    assert_non_null(h.out);
+    h.c.out = h.out;
+    h_start(&h);
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old);
+    data(&h, f, 0, "hello");
+    sigaction(SIGPIPE, &old, NULL);
+    assert_true(sink_console_reader_gone(h.s));
+    assert_string_equal(sink_console_error(h.s), "standard output: the reader went away");
+    tr_end(&h, f);
+    stream_free(h.st);
+    sink_console_free(h.s);
+    fclose(h.out);
+    free(f);
 }
 
 static void test_json_ipv6_and_direction(void **state)
@@ -749,6 +843,8 @@ int main(void)
         cmocka_unit_test(test_colors),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_json_ipv6_and_direction),
+        cmocka_unit_test(test_json_large),
+        cmocka_unit_test(test_write_errors),
         cmocka_unit_test(test_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

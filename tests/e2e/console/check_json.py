@@ -4,7 +4,10 @@ or reordering must be one valid JSON object per line, one per TCP segment with
 payload, in capture order, with the packet's addresses, ports, family, time,
 direction, stream offset and payload bytes (IP total length bounds the payload).
 Exit 0 when all match; the first difference is printed otherwise."""
-import base64, ipaddress, json, sys
+import ipaddress, json, os, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jrec import payload as jpayload  # noqa: E402
 from scapy.all import rdpcap, IP, IPv6, TCP
 
 def packets(path):
@@ -55,12 +58,9 @@ def main():
         fam, src, sport, dst, dport, t, d, o, data = w
         need = ('src_host', 'src_port', 'dst_host', 'dst_port', 'family', 'timestamp', 'ts',
                 'direction', 'offset', 'length')
-        if any(k not in r for k in need) or not ('payload' in r or 'payload_base64' in r):
+        if any(k not in r for k in need + ('payload',)):
             print('record %d lacks fields: %r' % (i, r)); return 1
-        if 'payload' in r:
-            got = r['payload'].encode('utf-8')
-        else:
-            got = base64.b64decode(r['payload_base64'], validate=True)
+        got = jpayload(r)
         ok = (r['family'] == fam and
               ipaddress.ip_address(r['src_host']) == ipaddress.ip_address(src) and
               ipaddress.ip_address(r['dst_host']) == ipaddress.ip_address(dst) and

@@ -7,7 +7,7 @@ duplicated frames, reordering) and none is missing.  KIND:
 
   json  `-c -J`: records of a direction follow each other (offset = bytes of
         that direction printed so far), no gap record, `length` = the decoded
-        payload (`payload` text or `payload_base64`); the concatenation is
+        payload (an array of byte values); the concatenation is
         the sent bytes.  Must come first: the others are cut with its records.
   text  `-c`: records `<name>: <body>\\n`, name = the flow file name; the
         bodies, concatenated per direction, are the sent bytes with each byte
@@ -22,12 +22,14 @@ and its body runs to the next "\\n<name>: " or to the final "\\n" (a false hit
 inside random bytes would need a ~45-byte match); then the records' number,
 names and body lengths must equal the -J records', in order.  Prints a
 summary; exit 1 with the first problem."""
-import base64, json, os, re, socket, sys
+import json, os, re, socket, sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "realtraffic"))
 from peer import payload  # noqa: E402
 from check import flow_name  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jrec import payload as jpayload  # noqa: E402
 
 PRINTABLE = bytes(c if (0x20 <= c <= 0x7e or c in (10, 13)) else 0x2e for c in range(256))
 
@@ -77,10 +79,7 @@ def check_json(want, path):
         k = (norm(r["src_host"]), r["src_port"], norm(r["dst_host"]), r["dst_port"])
         if "gap" in r:
             fail("json: line %d: a gap of %d bytes (every byte is in the capture)" % (n, r["gap"]))
-        if "payload" in r:
-            d = r["payload"].encode("utf-8")
-        else:
-            d = base64.b64decode(r["payload_base64"], validate=True)
+        d = jpayload(r)
         if len(d) != r["length"] or not d:
             fail("json: line %d: length %d, %d bytes" % (n, r["length"], len(d)))
         buf = got.setdefault(k, bytearray())

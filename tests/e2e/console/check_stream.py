@@ -4,7 +4,10 @@ printed, must form its stream: each record starts where the previous one
 ended (a "gap" record skips its hole), and the bytes (holes as zeros) are
 exactly the flow file that the same binary writes into DIR (default names,
 IPv4 only, no port reuse).  Also: no byte printed twice."""
-import base64, json, os, sys
+import json, os, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jrec import payload as jpayload  # noqa: E402
 
 def name(r):
     def a(h):
@@ -19,10 +22,12 @@ for n, l in enumerate(open(sys.argv[1], 'rb').read().split(b'\n')[:-1], 1):
     if r['offset'] != pos:
         raise SystemExit('line %d: %s offset %d, expected %d' % (n, k, r['offset'], pos))
     if 'gap' in r:
+        if jpayload(r) or r['length'] != 0:
+            raise SystemExit('line %d: a gap record with bytes' % n)
         buf += b'\0' * r['gap']
         pos += r['gap']
     else:
-        d = r['payload'].encode() if 'payload' in r else base64.b64decode(r['payload_base64'])
+        d = jpayload(r)
         if len(d) != r['length']:
             raise SystemExit('line %d: length %d but %d bytes' % (n, r['length'], len(d)))
         buf += d

@@ -24,7 +24,10 @@ decimals and `timestamp` = the same instant in UTC.  Finally the records come
 in frame order (as each arrives in order, it is printed at once).
 Exit 0 when all match (a summary line is printed); 1 and the first
 difference otherwise."""
-import base64, datetime, decimal, ipaddress, json, re, subprocess, sys
+import datetime, decimal, ipaddress, json, os, re, subprocess, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from jrec import payload as jpayload  # noqa: E402
 
 FIELDS = ("frame.number", "frame.time_epoch", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
           "tcp.srcport", "tcp.dstport", "tcp.len", "tcp.seq", "tcp.payload", "vlan.id")
@@ -127,12 +130,10 @@ def main():
         r = json.loads(l.decode("utf-8"), parse_float=decimal.Decimal)
         if not re.search(rb'"ts":-?[0-9]+\.[0-9]{6},', l):
             print("record %d: ts not written with six decimals: %r" % (n, l[:200])); return 1
-        if "payload" in r:
-            r["_data"] = r["payload"].encode("utf-8")
-        elif "payload_base64" in r:
-            r["_data"] = base64.b64decode(r["payload_base64"], validate=True)
-        else:
-            print("record %d carries no payload: %r" % (n, r)); return 1
+        try:
+            r["_data"] = jpayload(r)
+        except ValueError as e:
+            print("record %d: %s" % (n, e)); return 1
         r["_n"] = n
         if not isinstance(r.get("ts"), decimal.Decimal):
             print("record %d: ts is not a decimal number: %r" % (n, r.get("ts"))); return 1

@@ -618,6 +618,9 @@ def all_cases():
     reuse_case('frag4_id_reuse_contradicts', [1],
                'B reuses the id of A, which holds only its middle: B exact')
 
+    from tunnels import tunnel_cases
+    L += tunnel_cases(Case, basic, basic_expect, C, S, C6, S6, REQ, RESP)
+
     names = [c.name for c in L]
     assert len(names) == len(set(names)), 'duplicate case names'
     return L

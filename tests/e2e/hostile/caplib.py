@@ -6,6 +6,7 @@ optional extra blocks; blocks() lists (offset, type, length) of a pcapng.
 Also: run(), a tcpflow runner that collects output files and stderr.
 """
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -119,6 +120,13 @@ def sanitizer_report(stderr):
     return any(m in stderr for m in SANITIZER_MARKS)
 
 
+# the end-of-run loss summary (src/app/losses.c): not faults
+LOSS_LINES = re.compile(r': [0-9]+ flows? ha(s|ve) holes: |: [0-9]+ of [0-9]+ packets were cut short by the snap length$'
+                        r'|: skipped: |: [0-9]+ packets? lost: |: capture: [0-9]+ received, ')
+
+
 def messages(stderr):
-    """stderr lines other than the 1.6.1-compatible 'reportfilename:' line."""
-    return [l for l in stderr.splitlines() if l.strip() and 'reportfilename:' not in l]
+    """stderr lines other than the 1.6.1-compatible 'reportfilename:' line
+    and the loss summary."""
+    return [l for l in stderr.splitlines()
+            if l.strip() and 'reportfilename:' not in l and not LOSS_LINES.search(l)]

@@ -7,7 +7,8 @@ For every connection of the plan, the client->server flow file must hold
 exactly the bytes the client sent and the server->client file exactly the
 bytes the server sent; a direction that carried no byte must have no file.
 Names follow tcpflow's default template: IPv4 octets %03d, ports %05d, IPv6
-inet_ntop text (see /tmp/policies.txt, SPEC section 'file names').  Any other
+inet_ntop text (see /tmp/policies.txt, SPEC section 'file names'); a
+connection's "name_suffix" (twin tunnels: the run used -T ...%U%u) follows.  Any other
 file in OUTDIR (besides report.xml) is reported as unexpected.
 
 Prints one line per problem:
@@ -93,7 +94,7 @@ def expected_files(plan):
     for c in plan["conns"]:
         for src, sp, dst, dp, d in ((c["client"], c["cport"], c["server"], c["sport"], c["c2s"]),
                                     (c["server"], c["sport"], c["client"], c["cport"], c["s2c"])):
-            name = flow_name(src, sp, dst, dp)
+            name = flow_name(src, sp, dst, dp) + c.get("name_suffix", "")
             if d["len"] == 0:
                 empty.add(name)
             else:

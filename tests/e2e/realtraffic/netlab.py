@@ -30,6 +30,24 @@ directions cross after the impairments of the router they came from:
                   send IPv4 without DF (ip_no_pmtu_disc=1, IP_PMTUDISC_DONT), so
                   the routers fragment both directions onto l0 (IPv4 only:
                   IPv6 routers never fragment)
+  --tunnel KIND   the routers carry the traffic through a Linux tunnel over l0
+                  (the capture, on l0, sees it encapsulated): routed tunnels
+                  (gre, ipip (IPv4 only), sit (IPv6 only), ip6tnl, ip6gre over an
+                  IPv6 underlay) keep the addresses above and route 198.18.3.0/24
+                  and fd00:3::/64 through t0 (198.18.4.1-2, fd00:4::1-2); bridged
+                  ones (gretap, vxlan, vxlan6 over IPv6, geneve) bridge c0/s0 with
+                  t0, and client and server share 198.18.5.0/24, fd00:5::/64
+                  (client .1/::1, server .2/::2).  Hosts' MTU is then 1400.
+                  --tunnel-key K: the GRE key or VNI (default 42).  With
+                  --frag-mtu, l0 gets that MTU, t0 keeps 1400 and the tunnel
+                  clears DF on its outer packets: the outer packets are fragmented
+                  on l0 (IPv4 underlays).
+  --twin          (bridged tunnels) a second client and server, c2 and s2, with
+                  the same addresses, bridged through a second tunnel (key K+1);
+                  both clients use the same local ports (peer.py --cport-base),
+                  so the two tunnels carry the same inner 4-tuples at once.  The
+                  plan's connections then name their tunnel ("name_suffix": the
+                  -T %U%u text) and tcpflow must run with -T '%A.%a-%B.%b%U%u'.
   --beside CMD    a program run in router a's namespace beside tcpdump, on the
                   same port (its words split as a shell would; {iface} is
                   replaced by l0, {out} by DIR): started once tcpdump listens,
@@ -75,6 +93,18 @@ V4 = {"c": "198.18.1.2", "a_c": "198.18.1.1", "a_l": "198.18.2.1", "b_l": "198.1
 V6 = {"c": "fd00:1::2", "a_c": "fd00:1::1", "a_l": "fd00:2::1", "b_l": "fd00:2::2",
       "b_s": "fd00:3::1", "s": "fd00:3::2"}
 PORT = 9000
+V4B = {"c": "198.18.5.1", "s": "198.18.5.2"}     # bridged tunnels: one subnet
+V6B = {"c": "fd00:5::1", "s": "fd00:5::2"}
+T4 = {"a": "198.18.4.1", "b": "198.18.4.2"}     # routed tunnels: t0's addresses
+T6 = {"a": "fd00:4::1", "b": "fd00:4::2"}
+CPORT_BASE = 20000
+# kind: (bridged, underlay family, families carried, tcpflow's name in -T %u)
+TUNNELS = {
+    "gre": (False, 4, (4, 6), "gre"), "ipip": (False, 4, (4,), "ipip"), "sit": (False, 4, (6,), "ipip"),
+    "ip6tnl": (False, 6, (4, 6), "ipip"), "ip6gre": (False, 6, (4, 6), "gre"),
+    "gretap": (True, 4, (4, 6), "gre"), "vxlan": (True, 4, (4, 6), "vxlan"),
+    "vxlan6": (True, 6, (4, 6), "vxlan"), "geneve": (True, 4, (4, 6), "geneve"),
+}
 
 
 class Skip(Exception):
@@ -103,7 +133,18 @@ def sh(cmd, ns=None, check=True, quiet=False):
 
 
 def ns_names(tag):
-    return {k: tag + k for k in ("c", "a", "b", "s")}
+    return {k: tag + k for k in ("c", "a", "b", "s", "c2", "s2")}
+
+
+def bridged(o):
+    return bool(getattr(o, "tunnel", None)) and TUNNELS[o.tunnel][0]
+
+
+def host(o, role, fam):
+    """The client's ("c") or server's ("s") address of family fam."""
+    if bridged(o):
+        return (V4B if fam == 4 else V6B)[role]
+    return (V4 if fam == 4 else V6)[role]
 
 
 def probe():
@@ -132,13 +173,18 @@ def teardown(tag):
 
 
 def build(tag, o):
+    # callers with options of their own (httpreal/lab.py) know nothing of tunnels
+    for k, v in (("tunnel", None), ("tunnel_key", 42), ("twin", False)):
+        if not hasattr(o, k):
+            setattr(o, k, v)
     n = ns_names(tag)
-    for k in ("c", "a", "b", "s"):
+    keys = ("c", "a", "b", "s") + (("c2", "s2") if o.twin else ())
+    for k in keys:
         if os.path.exists("/run/netns/" + n[k]):
             raise RuntimeError("namespace %s exists already (tag in use?)" % n[k])
-    for k in ("c", "a", "b", "s"):
+    for k in keys:
         sh(["ip", "netns", "add", n[k]])
-    for k in ("c", "a", "b", "s"):
+    for k in keys:
         ns = n[k]
         sh(["ip", "link", "set", "lo", "up"], ns)
         sysctls = {"net.ipv6.conf.all.disable_ipv6": 0, "net.ipv6.conf.default.disable_ipv6": 0,
@@ -147,7 +193,7 @@ def build(tag, o):
         if k in "ab":
             sysctls.update({"net.ipv4.ip_forward": 1, "net.ipv6.conf.all.forwarding": 1})
         else:
-            if o.frag_mtu:
+            if o.frag_mtu and not o.tunnel:
                 sysctls["net.ipv4.ip_no_pmtu_disc"] = 1
             sysctls.update({"net.core.somaxconn": 65535, "net.ipv4.tcp_max_syn_backlog": 65535})
         for key, val in sysctls.items():
@@ -157,10 +203,17 @@ def build(tag, o):
     sh(["ip", "-n", n["b"], "link", "add", "s0", "type", "veth", "peer", "name", "eth0", "netns", n["s"]])
     ifs = [("c", "eth0", "c", 24, 64), ("a", "c0", "a_c", 24, 64), ("a", "l0", "a_l", 24, 64),
            ("b", "l0", "b_l", 24, 64), ("b", "s0", "b_s", 24, 64), ("s", "eth0", "s", 24, 64)]
+    if o.twin:
+        sh(["ip", "-n", n["c2"], "link", "add", "eth0", "type", "veth", "peer", "name", "c1", "netns", n["a"]])
+        sh(["ip", "-n", n["b"], "link", "add", "s1", "type", "veth", "peer", "name", "eth0", "netns", n["s2"]])
+        ifs += [("c2", "eth0", "c", 24, 64), ("a", "c1", None, 0, 0), ("b", "s1", None, 0, 0),
+                ("s2", "eth0", "s", 24, 64)]
     for k, dev, key, p4, p6 in ifs:
         ns = n[k]
         if dev == "l0" and o.frag_mtu:
             sh(["ip", "link", "set", dev, "mtu", str(o.frag_mtu)], ns)
+        if o.tunnel and dev != "l0":           # inner packets fit every tunnel
+            sh(["ip", "link", "set", dev, "mtu", "1400"], ns)
         # wire-sized packets in the capture: no segmentation/aggregation offloads
         sh(["ethtool", "-K", dev, "tso", "off", "gso", "off", "gro", "off", "tx", "off", "rx", "off"], ns,
            check=False)
@@ -169,27 +222,50 @@ def build(tag, o):
             m = re.search(r"^%s: (\w+)" % feat, k2, re.M)
             if m and m.group(1) != "off":
                 raise RuntimeError("cannot turn %s off on %s:%s" % (feat, ns, dev))
+        if bridged(o) and dev != "l0":         # bridge ports and one subnet
+            if key in ("c", "s"):
+                sh(["ip", "addr", "add", "%s/24" % V4B[key], "dev", dev], ns)
+                sh(["ip", "-6", "addr", "add", "%s/64" % V6B[key], "dev", dev, "nodad"], ns)
+            sh(["ip", "link", "set", dev, "up"], ns)
+            continue
         sh(["ip", "addr", "add", "%s/%d" % (V4[key], p4), "dev", dev], ns)
         if not (dev == "l0" and o.frag_mtu and o.frag_mtu < 1280):  # IPv6 needs 1280
             sh(["ip", "-6", "addr", "add", "%s/%d" % (V6[key], p6), "dev", dev, "nodad"], ns)
         sh(["ip", "link", "set", dev, "up"], ns)
+    if o.tunnel:
+        build_tunnel(n, o)
     # routes: only the lab's own prefixes, never a default route
-    v6 = not (o.frag_mtu and o.frag_mtu < 1280)
-    for k, net4, net6, via in (("c", "198.18.3.0/24", "fd00:3::/64", "a_c"), ("a", "198.18.3.0/24", "fd00:3::/64", "b_l"),
-                               ("b", "198.18.1.0/24", "fd00:1::/64", "a_l"), ("s", "198.18.1.0/24", "fd00:1::/64", "b_s")):
-        sh(["ip", "route", "add", net4, "via", V4[via]], n[k])
-        if v6:
-            sh(["ip", "-6", "route", "add", net6, "via", V6[via]], n[k])
-    # impairments
+    v6 = not (o.frag_mtu and o.frag_mtu < 1280) or bool(o.tunnel)
+    if not bridged(o):
+        for k, net4, net6, via in (("c", "198.18.3.0/24", "fd00:3::/64", "a_c"),
+                                   ("a", "198.18.3.0/24", "fd00:3::/64", "b_l"),
+                                   ("b", "198.18.1.0/24", "fd00:1::/64", "a_l"),
+                                   ("s", "198.18.1.0/24", "fd00:1::/64", "b_s")):
+            if o.tunnel and k in "ab":         # through the tunnel
+                peer = "b" if k == "a" else "a"
+                fams = TUNNELS[o.tunnel][2]
+                if 4 in fams:
+                    sh(["ip", "route", "add", net4, "via", T4[peer], "dev", "t0"], n[k])
+                if 6 in fams:
+                    sh(["ip", "-6", "route", "add", net6, "via", T6[peer], "dev", "t0"], n[k])
+                continue
+            sh(["ip", "route", "add", net4, "via", V4[via]], n[k])
+            if v6:
+                sh(["ip", "-6", "route", "add", net6, "via", V6[via]], n[k])
+    # impairments (with a tunnel: the inner packets, as they enter or leave it;
+    # bridged tunnels in the bridge's forward hook)
     for k, inner in (("a", "c0"), ("b", "s0")):
         ns = n[k]
         rules = []
-        for fam in ("ip", "ip6"):
+        inners = [inner, inner[0] + "1"] if o.twin else [inner]
+        outers = (["t0", "t1"] if o.twin else ["t0"]) if o.tunnel else ["l0"]
+        for fam in (("bridge",) if bridged(o) else ("ip", "ip6")):
             body = []
             if o.drop > 0:
-                body.append('iifname "%s" numgen random mod 10000 < %d counter drop' % (inner, pm(o.drop)))
+                body += ['iifname "%s" numgen random mod 10000 < %d counter drop' % (i, pm(o.drop)) for i in inners]
             if o.drop_after > 0:
-                body.append('iifname "l0" numgen random mod 10000 < %d counter drop' % pm(o.drop_after))
+                body += ['iifname "%s" numgen random mod 10000 < %d counter drop' % (x, pm(o.drop_after))
+                         for x in outers]
             if body:
                 rules.append("table %s rtimp {\n chain rt_forward {\n  type filter hook forward priority 0; policy accept;\n  %s\n }\n}\n"
                              % (fam, "\n  ".join(body)))
@@ -217,6 +293,58 @@ def build(tag, o):
                 f.write("".join(rules))
             sh(["nft", "-f", path], ns)
     return n
+
+
+def build_tunnel(n, o):
+    """t0 (and t1 with --twin) on routers a and b over l0; bridged kinds
+    join c0/s0 (c1/s1) to it in br0 (br1)."""
+    is_br, under, _fams, _name = TUNNELS[o.tunnel]
+    U = V4 if under == 4 else V6
+    nodf = bool(o.frag_mtu)
+    for k, peer in (("a", "b"), ("b", "a")):
+        ns = n[k]
+        local, remote = U[k + "_l"], U[peer + "_l"]
+        for i in range(2 if o.twin else 1):
+            dev, key = "t%d" % i, o.tunnel_key + i
+            kind = "vxlan" if o.tunnel == "vxlan6" else o.tunnel
+            cmd = ["ip", "link", "add", dev, "type", kind]
+            if kind in ("vxlan", "geneve"):
+                cmd += ["id", str(key), "remote", remote] + (["local", local] if kind == "vxlan" else [])
+                cmd += ["dstport", "4789" if kind == "vxlan" else "6081"]
+                if nodf:
+                    cmd += ["df", "unset"]
+            else:
+                cmd += ["local", local, "remote", remote]
+                if kind in ("gre", "gretap", "ip6gre"):
+                    cmd += ["key", str(key)]
+                if kind == "ip6tnl":
+                    cmd += ["mode", "any"]
+                if nodf and kind in ("gre", "gretap", "ipip", "sit"):
+                    cmd += ["nopmtudisc"]
+            sh(cmd, ns)
+            sh(["ip", "link", "set", dev, "mtu", "1400"], ns)
+            if is_br:
+                br, port = "br%d" % i, ("c%d" if k == "a" else "s%d") % i
+                sh(["ip", "link", "add", br, "type", "bridge"], ns)
+                for d in (port, dev):
+                    sh(["ip", "link", "set", d, "master", br], ns)
+                    sh(["ip", "link", "set", d, "up"], ns)
+                sh(["ip", "link", "set", br, "up"], ns)
+            else:
+                sh(["ip", "addr", "add", "%s/24" % T4[k], "dev", dev], ns)
+                sh(["ip", "-6", "addr", "add", "%s/64" % T6[k], "dev", dev, "nodad"], ns)
+                sh(["ip", "link", "set", dev, "up"], ns)
+
+
+def tunnel_suffix(o, i):
+    """-T %U%u of the connections through tunnel i: "--" + the description."""
+    import socket
+    _b, under, _f, name = TUNNELS[o.tunnel]
+    U = V4 if under == 4 else V6
+    lo, hi = sorted((U["a_l"], U["b_l"]), key=lambda a: socket.inet_pton(
+        socket.AF_INET6 if under == 6 else socket.AF_INET, a))
+    keyed = o.tunnel in ("gre", "gretap", "ip6gre", "vxlan", "vxlan6", "geneve")
+    return "--%s%s_%s_%s" % (name, ".%d" % (o.tunnel_key + i) if keyed else "", lo, hi)
 
 
 def pm(pct):
@@ -383,8 +511,23 @@ def merge(cl, sv):
 
 def capture(o):
     probe()
-    if o.frag_mtu and 6 in o.families and o.frag_mtu < 1280:
+    if o.frag_mtu and 6 in o.families and o.frag_mtu < 1280 and not o.tunnel:
         raise RuntimeError("--frag-mtu below 1280 disables IPv6 on the middle link: use --families 4")
+    if o.tunnel:
+        if o.tunnel not in TUNNELS:
+            raise RuntimeError("--tunnel: one of " + ", ".join(sorted(TUNNELS)))
+        if any(f not in TUNNELS[o.tunnel][2] for f in o.families):
+            raise RuntimeError("--tunnel %s carries IPv%s only" % (o.tunnel, "/".join(map(str, TUNNELS[o.tunnel][2]))))
+        if o.frag_mtu and TUNNELS[o.tunnel][1] == 6:
+            raise RuntimeError("--frag-mtu with a tunnel needs an IPv4 underlay")
+        if o.frag_mtu and o.frag_mtu < 1280 and 6 in o.families and TUNNELS[o.tunnel][1] == 6:
+            raise RuntimeError("--frag-mtu below 1280 on an IPv6 underlay")
+        if shutil.which("modprobe"):
+            sh(["modprobe", "-q", {"vxlan6": "vxlan", "gretap": "ip_gre", "gre": "ip_gre", "sit": "sit",
+                                   "ipip": "ipip", "ip6tnl": "ip6_tunnel", "ip6gre": "ip6_gre",
+                                   "geneve": "geneve", "vxlan": "vxlan"}[o.tunnel]], check=False)
+    if o.twin and not bridged(o):
+        raise RuntimeError("--twin needs a bridged tunnel (gretap, vxlan, vxlan6, geneve)")
     os.makedirs(o.out, exist_ok=True)
     tag = o.tag or "rt%d" % os.getpid()
     seed = o.seed or os.urandom(6).hex()
@@ -399,31 +542,40 @@ def capture(o):
         per = split_conns(o.conns, o.families)
         common = ["--seed", seed, "--max-size", str(o.max_size), "--zero-pct", str(o.zero_pct),
                   "--timeout", str(o.timeout), "--gate-timeout", str(min(o.timeout / 2, 20))]
-        if o.frag_mtu:
+        if o.frag_mtu and not o.tunnel:
             common.append("--no-df")
+        if o.twin:
+            common += ["--cport-base", str(CPORT_BASE)]
         peer = os.path.join(HERE, "peer.py")
-        srv_log, cli_log = os.path.join(o.out, "server.json"), os.path.join(o.out, "client.json")
+        pairs = [("c", "s", "", seed)] + ([("c2", "s2", "2", seed + "t")] if o.twin else [])
         listen = []
         for fam in o.families:
-            listen += ["--listen", V4["s"] if fam == 4 else V6["s"]]
-        sv = subprocess.Popen(["ip", "netns", "exec", n["s"], PY, peer, "server", "--port", str(PORT),
-                               "--expect", str(o.conns), "--log", srv_log] + listen + common,
-                              stdout=subprocess.PIPE, text=True)
-        procs.append(sv)
-        line = sv.stdout.readline()
-        if line.strip() != "READY":
-            raise RuntimeError("server did not start")
+            listen += ["--listen", host(o, "s", fam)]
         targets = []
         for fam, cnt in zip(o.families, per):
             if cnt:
-                targets += ["--target", "%s,%d,%d" % (V4["s"] if fam == 4 else V6["s"], PORT, cnt)]
+                targets += ["--target", "%s,%d,%d" % (host(o, "s", fam), PORT, cnt)]
+        servers, clients = [], []
+        for cns, sns, sfx, sd in pairs:
+            args = [a if a != seed else sd for a in common]
+            sv = subprocess.Popen(["ip", "netns", "exec", n[sns], PY, peer, "server", "--port", str(PORT),
+                                   "--expect", str(o.conns), "--log", os.path.join(o.out, "server%s.json" % sfx)]
+                                  + listen + args, stdout=subprocess.PIPE, text=True)
+            procs.append(sv)
+            servers.append(sv)
+            line = sv.stdout.readline()
+            if line.strip() != "READY":
+                raise RuntimeError("server did not start")
         t0 = time.monotonic()
-        cl = subprocess.Popen(["ip", "netns", "exec", n["c"], PY, peer, "client", "--log", cli_log]
-                              + targets + common)
-        procs.append(cl)
+        for cns, sns, sfx, sd in pairs:
+            args = [a if a != seed else sd for a in common]
+            cl = subprocess.Popen(["ip", "netns", "exec", n[cns], PY, peer, "client", "--log",
+                                   os.path.join(o.out, "client%s.json" % sfx)] + targets + args)
+            procs.append(cl)
+            clients.append(cl)
         try:
-            crc = cl.wait(o.timeout + 15)
-            src = sv.wait(15)
+            crc = max(cl.wait(o.timeout + 15) for cl in clients)
+            src = max(sv.wait(15) for sv in servers)
         except subprocess.TimeoutExpired:
             raise Infra("the peers did not finish in time")
         secs = time.monotonic() - t0
@@ -448,11 +600,18 @@ def capture(o):
         m2 = re.search(r"(\d+) packets received by filter", tdtext)
         if not m1 or not m2 or m1.group(1) != m2.group(1):
             raise Infra("tcpdump: captured and received-by-filter counts differ: " + tdtext.strip())
-        with open(cli_log) as f:
-            clj = json.load(f)
-        with open(srv_log) as f:
-            svj = json.load(f)
-        conns, problems = merge(clj, svj)
+        conns, problems = [], []
+        for i, (cns, sns, sfx, sd) in enumerate(pairs):
+            with open(os.path.join(o.out, "client%s.json" % sfx)) as f:
+                clj = json.load(f)
+            with open(os.path.join(o.out, "server%s.json" % sfx)) as f:
+                svj = json.load(f)
+            cs, ps = merge(clj, svj)
+            if o.twin:
+                for c in cs:
+                    c["name_suffix"] = tunnel_suffix(o, i)
+            conns += cs
+            problems += ps
         if problems or crc or src:
             for p in problems[:20]:
                 log(p)
@@ -483,7 +642,8 @@ def capture(o):
             raise Infra("capture holds a %d-byte frame on a link of MTU %d: offloads still on?"
                         % (st["max_frame"], mtu))
         opts = {k: getattr(o, k) for k in ("conns", "families", "max_size", "zero_pct", "drop", "drop_after",
-                                           "dup", "reorder", "slow_rate", "frag_mtu")}
+                                           "dup", "reorder", "slow_rate", "frag_mtu", "tunnel", "tunnel_key",
+                                           "twin")}
         plan = {"seed": seed, "options": opts, "capture_stats": st, "conns": conns}
         with open(os.path.join(o.out, "plan.json"), "w") as f:
             json.dump(plan, f, indent=1)
@@ -519,6 +679,9 @@ def main():
     c.add_argument("--slow-rate", default="4mbit")
     c.add_argument("--slow-limit", type=int, default=40)
     c.add_argument("--frag-mtu", type=int, default=0)
+    c.add_argument("--tunnel", default=None, help="gre, ipip, sit, ip6tnl, ip6gre, gretap, vxlan, vxlan6, geneve")
+    c.add_argument("--tunnel-key", type=int, default=42, help="GRE key or VNI")
+    c.add_argument("--twin", action="store_true", help="a second pair with the same addresses, tunnel key + 1")
     c.add_argument("--seed", default=None)
     c.add_argument("--timeout", type=float, default=60.0, help="seconds the peers may take")
     c.add_argument("--tag", default=None, help="namespace name prefix (default rt<pid>)")

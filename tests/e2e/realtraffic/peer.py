@@ -3,6 +3,7 @@
 
   peer.py server --listen ADDR --port P [--listen ADDR ...] --expect N --seed S ... --log F
   peer.py client --target ADDR,PORT,COUNT [--target ...] --seed S ... --log F
+                 [--cport-base P]   (connection i from local port P+i)
 
 Every connection is full duplex: both ends send a random-sized blob of
 deterministic pseudo-random bytes at the same time, then shutdown(SHUT_WR),
@@ -324,6 +325,10 @@ def run_client(args):
     for i, (addr, port) in enumerate(order):
         s = socket.socket(family_of(addr), socket.SOCK_STREAM)
         tune(s, args)
+        if args.cport_base:
+            # fixed local ports: a twin client elsewhere makes the same 4-tuples
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("::" if s.family == socket.AF_INET6 else "0.0.0.0", args.cport_base + i))
         s.setblocking(False)
         c = Conn(s, "client")
         seed = "%s:c:%d" % (args.seed, i)
@@ -361,6 +366,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--gate-timeout", type=float, default=15.0)
     ap.add_argument("--no-df", action="store_true", help="IPv4: IP_PMTUDISC_DONT (DF clear)")
+    ap.add_argument("--cport-base", type=int, default=0,
+                    help="client: connection i uses local port CPORT_BASE + i (0: the kernel's choice)")
     ap.add_argument("--log", required=True)
     args = ap.parse_args()
     if args.role == "server":
