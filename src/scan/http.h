@@ -1,13 +1,15 @@
-/* scan_http.h - the http scanner (-e http, -a): response bodies out of
- * server->client flow files.
+/* http.h - what the http scanner (http.c) shares with the HTTP engine and
+ * its tests: the Content-Type -> extension table, and tcpflow 1.6.1's
+ * response parser over a buffer (http_compat.c).
  *
- * A flow file that starts with "HTTP/1." and holds at least 80 bytes is
- * parsed as a sequence of HTTP/1.x responses (keep-alive, pipelined).  Each
- * response n (counted from 1, bodiless ones too) with a non-empty body gives
- * <flowfile>-HTTPBODY-<nnn>[.ext]: de-chunked, inflated when the response
- * says Content-Encoding gzip or deflate (unless -Z), the extension from its
- * Content-Type.  The flow's report fileobject gets a <byte_runs> element
- * listing the bodies.  See docs/internals/http.md.
+ * http_scan parses a buffer as a sequence of HTTP/1.x responses
+ * (keep-alive, pipelined) exactly as 1.6.1 does (the compat161 mode of the
+ * connection parser, http_parse.h): each response n (counted from 1,
+ * bodiless ones too) reports its body de-chunked and, when asked, inflated
+ * (Content-Encoding exactly gzip or deflate).  The -e http scanner itself
+ * streams both directions through http_parse.h and http_out.h; this parser
+ * is kept as the reference of 1.6.1's behaviour for the tests and the fuzz
+ * harness.  See docs/internals/http.md.
  *
  * Every length in the input is hostile: the parser reads the buffer it is
  * given and nothing else, and stops at the first byte it cannot parse.
@@ -18,6 +20,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define HTTP_MIN_STREAM 80               /* 1.6.1 scans flow files of 80 bytes and more */
 
 /* What the parser reports, response by response. */
 struct http_cb {
@@ -34,33 +38,16 @@ struct http_cb {
 };
 
 /* Is a stream of n bytes that begins with head (its first 7 bytes at
- * least, when n >= 80) one the scanner parses? */
+ * least, when n >= 80) one 1.6.1 scans ("HTTP/1." and 80 bytes at least)? */
 bool http_is_response_stream(const uint8_t *head, size_t n);
 
-/* Parse the responses in buf[0..n); gunzip: inflate gzip/deflate bodies.
- * Returns the number of responses whose header was complete. */
+/* Parse the responses in buf[0..n) as 1.6.1 does; gunzip: inflate
+ * gzip/deflate bodies.  Returns the number of responses whose header was
+ * complete. */
 unsigned http_scan(const uint8_t *buf, size_t n, bool gunzip, const struct http_cb *cb);
 
 /* The extension for a Content-Type value (parameters, case and spaces
  * ignored); "" when the type is unknown. */
 const char *http_mime_ext(const char *value, size_t len);
-
-/* ---- on flow files ---- */
-
-struct counters;
-
-struct http_scan_config {
-    bool gunzip;              /* not -Z */
-    int alert_fd;             /* -S http_alert_fd (-1: none) */
-    const char *cmd;          /* -S http_cmd (NULL or "": none) */
-};
-
-/* Scan the flow file at path, under the output directory outdir (no
- * symlink followed there; body files likewise).  Returns NULL when the file is not an HTTP
- * response stream, else a malloc'd XML fragment "<byte_runs>...</byte_runs>"
- * for the flow's fileobject.  Body files that cannot be written are counted
- * and reported. */
-char *http_scan_flow_file(const char *outdir, const char *path,
-                          const struct http_scan_config *cfg, struct counters *c);
 
 #endif

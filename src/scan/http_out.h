@@ -17,6 +17,8 @@
 
 struct counters;
 
+struct http_files;                       /* http_files.h */
+
 struct http_out_config {
     const char *outdir;         /* the output directory */
     const char *path[2];        /* flow file names, as written: [HTTP_C2S] requests, [HTTP_S2C]
@@ -36,6 +38,12 @@ struct http_out *http_out_new(const struct http_out_config *cfg, struct counters
  * byte); NULL: that direction's bodies are not written. */
 void http_out_set_path(struct http_out *o, int dir, const char *path);
 
+/* Write the body files through f (http_files.h: borrowed, it outlives
+ * o), shared with other connections of the same thread: a cap on the
+ * files open at once, and maybe a writer thread.  Before the first body.
+ * Without it, each http_out writes its own files in the caller. */
+void http_out_set_files(struct http_out *o, struct http_files *f);
+
 /* The parser callbacks; their arg is the http_out. */
 extern const struct http_conn_cb http_out_cb;
 
@@ -43,10 +51,11 @@ extern const struct http_conn_cb http_out_cb;
  * wrote no body.  Call after the messages of dir are over. */
 char *http_out_xml(struct http_out *o, int dir);
 
-/* Body files that could not be written, so far. */
-unsigned http_out_failures(const struct http_out *o);
+/* Body files that could not be written, so far (waits for the files of
+ * the bodies that ended). */
+unsigned http_out_failures(struct http_out *o);
 
-/* Closes a body file still open; NULL is a no-op. */
+/* Finishes the body files still being written; NULL is a no-op. */
 void http_out_free(struct http_out *o);
 
 #endif

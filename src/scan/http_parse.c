@@ -1,77 +1,12 @@
-/* http_parse.c - the incremental two-direction HTTP/1.x parser.  See
- * http_parse.h and docs/internals/http.md. */
-#include "scan/http_parse.h"
-
+/* http_parse.c - the incremental two-direction HTTP/1.x parser: a
+ * message's life and the byte loop of one direction (the API, waiting and
+ * holes: http_conn.c).  See http_parse.h and docs/internals/http.md. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "scan/http.h"
-#include "scan/http_codec.h"
-#include "scan/http_head.h"
+#include "scan/http_parse_int.h"
 #include "util/xalloc.h"
-
-enum st {
-    S_IDLE,         /* between messages: CR/LF skipped */
-    S_HEAD,         /* a header block: in buf */
-    S_HELD,         /* a response header waiting for its request; or requests waiting (paused) */
-    S_LEN,          /* body of known length: remain */
-    S_CSIZE,        /* a chunk-size line: in buf */
-    S_CDATA,        /* chunk data: remain */
-    S_CEND,         /* the CRLF after chunk data: remain bytes (compat: 2, unchecked) */
-    S_TRAILER,      /* trailer lines: in buf */
-    S_EOF,          /* body to the end of the stream */
-    S_RESYNC,       /* looking for a start line */
-    S_TUNNEL,       /* not HTTP any more */
-    S_STOP,         /* compat: gave up */
-    S_ENDED,
-};
-
-struct req {
-    char *method, *uri, *host;
-    unsigned index;
-    bool head, connect, upgrade;
-};
-
-struct dir {
-    struct http_conn *c;
-    int id;
-    enum st st;
-    uint64_t off;                        /* stream offset of the next byte */
-    uint8_t *buf;                        /* header block / line */
-    size_t len, cap;
-    size_t ls;                           /* where the current line starts in buf */
-    uint64_t msg_off;
-    bool line_start;                     /* S_RESYNC: at the start of a line */
-    bool cr;                             /* compat S_CSIZE: the CR was seen */
-    /* the message in progress */
-    bool in_msg, cut, tunnel_after;
-    struct http_head h;
-    struct http_msg m;
-    struct http_msg_end e;
-    char *strs;
-    struct req *req;                     /* a response's request */
-    struct http_codec *codec;
-    uint64_t remain;
-    /* waiting */
-    bool paused;                         /* bytes go to held */
-    uint8_t *held;
-    size_t nheld, heldcap;
-    unsigned wait_for;                   /* requests paused until the response to this request */
-    unsigned count;
-};
-
-struct http_conn {
-    struct http_conn_config cfg;
-    struct http_conn_cb cb;
-    void *arg;
-    struct dir d[2];
-    struct req *q[HTTP_CONN_PENDING];    /* requests waiting for their response */
-    unsigned qh, qn;
-    struct http_conn_stats st;
-    bool busy;                           /* inside a call: pump() only at the top */
-};
-
-static void dir_feed(struct dir *d, const uint8_t *p, size_t n);
 
 /* ---- small helpers ---- */
 
@@ -91,7 +26,7 @@ static void buf_add(struct dir *d, const uint8_t *p, size_t n)
     d->len += n;
 }
 
-static void buf_reset(struct dir *d)
+void hp_buf_reset(struct dir *d)
 {
     d->len = 0;
     d->ls = 0;
@@ -113,7 +48,7 @@ static char *dupn(const uint8_t *p, size_t n)
     return s;
 }
 
-static void req_free(struct req *r)
+void hp_req_free(struct req *r)
 {
     if (!r)
         return;
@@ -123,17 +58,29 @@ static void req_free(struct req *r)
     free(r);
 }
 
-static bool compat(const struct dir *d) { return d->c->cfg.compat161; }
+bool hp_compat(const struct dir *d) { return d->c->cfg.compat161; }
 
 /* ---- the request queue ---- */
 
-static void q_push(struct http_conn *c, struct req *r)
+void hp_q_push(struct http_conn *c, struct req *r)
 {
     if (c->qn == HTTP_CONN_PENDING) {
-        req_free(r);                     /* too many: that response will be unpaired */
+        hp_req_free(r);                  /* too many: that response will be unpaired */
         return;
     }
-    c->q[(c->qh + c->qn) % HTTP_CONN_PENDING] = r;
+    if (c->qn == c->qcap) {              /* grow the ring, its entries in order from 0 */
+        unsigned cap = c->qcap ? c->qcap * 2 : 4;
+        if (cap > HTTP_CONN_PENDING)
+            cap = HTTP_CONN_PENDING;
+        struct req **q = xreallocarray(NULL, cap, sizeof *q);
+        for (unsigned i = 0; i < c->qn; i++)
+            q[i] = c->q[(c->qh + i) % c->qcap];
+        free(c->q);
+        c->q = q;
+        c->qh = 0;
+        c->qcap = cap;
+    }
+    c->q[(c->qh + c->qn) % c->qcap] = r;
     c->qn++;
 }
 
@@ -142,15 +89,15 @@ static struct req *q_pop(struct http_conn *c)
     if (!c->qn)
         return NULL;
     struct req *r = c->q[c->qh];
-    c->qh = (c->qh + 1) % HTTP_CONN_PENDING;
+    c->qh = (c->qh + 1) % c->qcap;
     c->qn--;
     return r;
 }
 
-static void q_clear(struct http_conn *c)
+void hp_q_clear(struct http_conn *c)
 {
     while (c->qn)
-        req_free(q_pop(c));
+        hp_req_free(q_pop(c));
 }
 
 /* ---- message life ---- */
@@ -172,12 +119,12 @@ static void body_bytes(struct dir *d, const uint8_t *p, size_t n)
         return;
     d->e.sent += n;
     if (!d->codec) {
-        struct http_codec_config cc = { d->c->cfg.max_decoded, compat(d) };
+        struct http_codec_config cc = { d->c->cfg.max_decoded, hp_compat(d) };
         enum http_coding L[HTTP_CODEC_LAYERS];
         int k = 0;
         bool unknown = false;
         if (!d->c->cfg.keep_coded && d->m.coding[0]) {
-            k = http_codings_parse(d->h.coding, d->h.coding_n, L, HTTP_CODEC_LAYERS, compat(d));
+            k = http_codings_parse(d->h.coding, d->h.coding_n, L, HTTP_CODEC_LAYERS, hp_compat(d));
             unknown = k < 0 || d->h.coding_long;
         }
         d->codec = http_codec_new(L, unknown ? 0 : k, unknown, &cc, codec_out, d);
@@ -185,12 +132,32 @@ static void body_bytes(struct dir *d, const uint8_t *p, size_t n)
     http_codec_feed(d->codec, p, n);
 }
 
-static void end_msg(struct dir *d, bool complete)
+/* A hole of n bytes inside the body: zeros in its place when the bytes go
+ * out as sent (no coding, or -Z) and the caller takes holes, as the flow
+ * file keeps them; else the rest of the body is cut (a decoder cannot go
+ * on after a hole). */
+void hp_body_hole(struct dir *d, uint64_t n)
+{
+    d->e.gap = true;
+    if (d->m.body_offset == UINT64_MAX)
+        d->m.body_offset = d->off;
+    if (d->cut)
+        return;
+    bool plain = d->c->cfg.keep_coded || !d->m.coding[0];
+    if (!plain || !d->c->cb.hole) {
+        d->cut = true;
+        return;
+    }
+    d->e.out += n;
+    d->c->cb.hole(d->c->arg, &d->m, n);
+}
+
+void hp_end_msg(struct dir *d, bool complete)
 {
     if (!d->in_msg)
         return;
     struct http_conn *c = d->c;
-    d->e.complete = complete && !d->cut;
+    d->e.complete = complete && !d->cut && !d->e.gap;
     if (d->codec) {
         struct http_codec_result r;
         http_codec_finish(d->codec, &r);
@@ -209,7 +176,7 @@ static void end_msg(struct dir *d, bool complete)
     d->codec = NULL;
     free(d->strs);
     d->strs = NULL;
-    req_free(d->req);
+    hp_req_free(d->req);
     d->req = NULL;
     d->in_msg = false;
     d->cut = false;
@@ -217,10 +184,10 @@ static void end_msg(struct dir *d, bool complete)
 
 /* ---- start of a message ---- */
 
-static void to_resync(struct dir *d)
+void hp_to_resync(struct dir *d)
 {
-    buf_reset(d);
-    if (compat(d)) {
+    hp_buf_reset(d);
+    if (hp_compat(d)) {
         d->st = S_STOP;
         return;
     }
@@ -228,7 +195,7 @@ static void to_resync(struct dir *d)
     d->st = S_RESYNC;
     d->line_start = true;
     if (d->id == HTTP_S2C)
-        q_clear(d->c);                    /* the pairing is lost: later requests pair anew */
+        hp_q_clear(d->c);                    /* the pairing is lost: later requests pair anew */
 }
 
 static void set_strings(struct dir *d)
@@ -273,8 +240,6 @@ static void set_strings(struct dir *d)
     d->m.host = host;
 }
 
-static void msg_done(struct dir *d, bool complete);
-
 /* The header is parsed and (a response) paired: begin, and frame the body. */
 static void begin_msg(struct dir *d)
 {
@@ -298,6 +263,7 @@ static void begin_msg(struct dir *d)
         nobody = !h->te && h->clen <= 0;
         struct req *r = d->req;
         r->index = d->m.index;
+        c->nowait = false;                /* requests again: responses wait for theirs */
         r->head = strcmp(r->method, "HEAD") == 0;
         r->connect = strcmp(r->method, "CONNECT") == 0;
         r->upgrade = h->upgrade;
@@ -306,14 +272,14 @@ static void begin_msg(struct dir *d)
         copy->method = xstrdup(r->method);
         copy->uri = xstrdup(r->uri);
         copy->host = xstrdup(r->host);
-        q_push(c, copy);
+        hp_q_push(c, copy);
         if (r->connect || r->upgrade)
             d->wait_for = r->index;       /* what follows may not be HTTP: wait for the answer */
     } else {
         unsigned s = h->status;
         bool info = s >= 100 && s < 200;
         nobody = info || s == 204 || s == 304;
-        if (compat(d)) {
+        if (hp_compat(d)) {
             stop = s == 101 && h->upgrade && h->conn_upgrade;
         } else {
             bool head = d->req && d->req->head;
@@ -324,17 +290,17 @@ static void begin_msg(struct dir *d)
         }
         eof = !h->te && h->clen < 0;
     }
-    d->m.has_body = !nobody && (compat(d) || h->te || h->clen != 0);
+    d->m.has_body = !nobody && (hp_compat(d) || h->te || h->clen != 0);
     d->in_msg = true;
-    buf_reset(d);
+    hp_buf_reset(d);
     c->cb.begin(c->arg, &d->m);
     if (stop) {
-        end_msg(d, true);
+        hp_end_msg(d, true);
         d->st = S_STOP;
         return;
     }
     if (nobody || (!h->te && h->clen == 0) || (d->id == HTTP_C2S && !h->te && h->clen < 0)) {
-        msg_done(d, true);
+        hp_msg_done(d, true);
     } else if (h->te && h->chunked) {
         d->st = S_CSIZE;
         d->cr = false;
@@ -347,14 +313,14 @@ static void begin_msg(struct dir *d)
 }
 
 /* A message is over: what the connection does next. */
-static void msg_done(struct dir *d, bool complete)
+void hp_msg_done(struct dir *d, bool complete)
 {
     struct http_conn *c = d->c;
     bool tunnel = d->tunnel_after;
     unsigned ri = d->m.request_index, status = d->m.status;
-    end_msg(d, complete);
+    hp_end_msg(d, complete);
     d->st = S_IDLE;
-    if (compat(d))
+    if (hp_compat(d))
         return;
     if (d->id == HTTP_C2S) {
         if (d->wait_for)
@@ -406,11 +372,11 @@ static void pair(struct dir *d)
 static void head_done(struct dir *d)
 {
     struct http_conn *c = d->c;
-    if (!http_head_parse(d->buf, d->len, d->id == HTTP_S2C, compat(d), &d->h)) {
-        to_resync(d);
+    if (!http_head_parse(d->buf, d->len, d->id == HTTP_S2C, hp_compat(d), &d->h)) {
+        hp_to_resync(d);
         return;
     }
-    if (d->id == HTTP_S2C && !c->cfg.responses_only && !c->qn && c->d[HTTP_C2S].st != S_ENDED) {
+    if (d->id == HTTP_S2C && !c->cfg.responses_only && !c->qn && c->d[HTTP_C2S].st != S_ENDED && !c->nowait) {
         d->st = S_HELD;                   /* its request has not been parsed yet */
         d->paused = true;
         return;
@@ -420,7 +386,7 @@ static void head_done(struct dir *d)
 }
 
 /* The response waiting in S_HELD goes on: its request came, or will not. */
-static void unhold(struct dir *d)
+void hp_unhold(struct dir *d)
 {
     d->paused = false;
     if (d->st != S_HELD)
@@ -437,7 +403,7 @@ static bool chunk_size(struct dir *d, uint64_t *size)
     const uint8_t *b = d->buf;
     size_t n = d->len, i = 0;
     uint64_t v = 0;
-    if (!compat(d))
+    if (!hp_compat(d))
         while (i < n && is_sp(b[i]))
             i++;
     size_t s = i;
@@ -452,7 +418,7 @@ static bool chunk_size(struct dir *d, uint64_t *size)
     }
     if (i == s)
         return false;
-    if (i < n && b[i] != ';' && b[i] != ' ' && (compat(d) || b[i] != '\t'))
+    if (i < n && b[i] != ';' && b[i] != ' ' && (hp_compat(d) || b[i] != '\t'))
         return false;
     *size = v;
     return true;
@@ -484,8 +450,8 @@ static void too_long(struct dir *d)
 {
     d->c->st.header_too_long++;
     if (d->in_msg)
-        end_msg(d, false);
-    to_resync(d);
+        hp_end_msg(d, false);
+    hp_to_resync(d);
     d->line_start = false;
 }
 
@@ -513,7 +479,7 @@ static size_t st_head(struct dir *d, const uint8_t *p, size_t n)
             unsigned st;
             memset(&h, 0, sizeof h);
             if (d->id == HTTP_S2C ? !http_status_line(d->buf, le, &st) : !http_request_line(d->buf, le, &h)) {
-                to_resync(d);
+                hp_to_resync(d);
                 return k;
             }
         } else if (le == ls) {
@@ -579,14 +545,14 @@ static size_t st_csize(struct dir *d, const uint8_t *p, size_t n)
 {
     size_t k;
     bool done;
-    if (compat(d)) {                   /* the line ends at CR, and one more byte is taken */
+    if (hp_compat(d)) {                   /* the line ends at CR, and one more byte is taken */
         if (d->cr) {
             d->cr = false;
             uint64_t size;
             bool ok = chunk_size(d, &size);
-            buf_reset(d);
+            hp_buf_reset(d);
             if (!ok) {
-                end_msg(d, false);
+                hp_end_msg(d, false);
                 d->st = S_STOP;
             } else if (size == 0) {
                 d->st = S_TRAILER;
@@ -599,7 +565,7 @@ static size_t st_csize(struct dir *d, const uint8_t *p, size_t n)
         const uint8_t *cr = memchr(p, '\r', n);
         k = cr ? (size_t)(cr - p) : n;
         if (d->len + k > max_header(d)) {
-            end_msg(d, false);
+            hp_end_msg(d, false);
             d->st = S_STOP;
             return n;
         }
@@ -618,10 +584,10 @@ static size_t st_csize(struct dir *d, const uint8_t *p, size_t n)
     if (done) {
         uint64_t size;
         bool ok = chunk_size(d, &size);
-        buf_reset(d);
+        hp_buf_reset(d);
         if (!ok) {
-            end_msg(d, false);
-            to_resync(d);
+            hp_end_msg(d, false);
+            hp_to_resync(d);
         } else if (size == 0) {
             d->st = S_TRAILER;
         } else {
@@ -633,7 +599,7 @@ static size_t st_csize(struct dir *d, const uint8_t *p, size_t n)
 }
 
 /* One state's worth of bytes; returns how many were taken. */
-static size_t step(struct dir *d, const uint8_t *p, size_t n)
+size_t hp_step(struct dir *d, const uint8_t *p, size_t n)
 {
     size_t k;
     bool done;
@@ -643,7 +609,7 @@ static size_t step(struct dir *d, const uint8_t *p, size_t n)
             return 1;
         d->msg_off = d->off;
         d->st = S_HEAD;
-        buf_reset(d);
+        hp_buf_reset(d);
         return 0;
     case S_HEAD:
         return st_head(d, p, n);
@@ -654,7 +620,7 @@ static size_t step(struct dir *d, const uint8_t *p, size_t n)
         d->remain -= k;
         if (d->remain == 0) {
             if (d->st == S_LEN) {
-                msg_done(d, true);
+                hp_msg_done(d, true);
             } else {
                 d->st = S_CEND;
                 d->remain = 2;
@@ -662,21 +628,21 @@ static size_t step(struct dir *d, const uint8_t *p, size_t n)
         }
         return k;
     case S_CEND:
-        if (compat(d)) {                   /* two bytes, unchecked (http-parser 2.9) */
+        if (hp_compat(d)) {                   /* two bytes, unchecked (http-parser 2.9) */
             d->remain--;
         } else if (*p == '\n') {
             d->remain = 0;
         } else if (*p == '\r' && d->remain == 2) {
             d->remain = 1;
         } else {
-            end_msg(d, false);
-            to_resync(d);
+            hp_end_msg(d, false);
+            hp_to_resync(d);
             return 0;
         }
         if (d->remain == 0) {
             d->st = S_CSIZE;
             d->cr = false;
-            buf_reset(d);
+            hp_buf_reset(d);
         }
         return 1;
     case S_CSIZE:
@@ -684,8 +650,8 @@ static size_t step(struct dir *d, const uint8_t *p, size_t n)
     case S_TRAILER:
         k = take_line(d, p, n, &done);
         if (d->len > max_header(d)) {
-            if (compat(d)) {
-                end_msg(d, false);
+            if (hp_compat(d)) {
+                hp_end_msg(d, false);
                 d->st = S_STOP;
             } else {
                 too_long(d);
@@ -694,9 +660,9 @@ static size_t step(struct dir *d, const uint8_t *p, size_t n)
         }
         if (done) {
             bool empty = d->len == 0;
-            buf_reset(d);
+            hp_buf_reset(d);
             if (empty)
-                msg_done(d, true);
+                hp_msg_done(d, true);
         }
         return k;
     case S_EOF:
@@ -712,227 +678,4 @@ static size_t step(struct dir *d, const uint8_t *p, size_t n)
     }
     d->c->st.skipped += n;
     return n;
-}
-
-static void hold(struct dir *d, const uint8_t *p, size_t n)
-{
-    if (d->nheld + n > d->heldcap) {
-        size_t cap = d->heldcap ? d->heldcap : 4096;
-        while (cap < d->nheld + n)
-            cap *= 2;
-        d->held = xreallocarray(d->held, cap, 1);
-        d->heldcap = cap;
-    }
-    memcpy(d->held + d->nheld, p, n);
-    d->nheld += n;
-}
-
-/* Held bytes of a direction that is no longer paused, through the parser. */
-static void replay(struct dir *d)
-{
-    while (d->nheld && !d->paused) {
-        uint8_t *h = d->held;
-        size_t n = d->nheld;
-        d->held = NULL;
-        d->nheld = 0;
-        d->heldcap = 0;
-        dir_feed(d, h, n);
-        free(h);
-    }
-}
-
-/* A paused direction that must not wait any longer goes on. */
-static void force(struct dir *d)
-{
-    if (d->st == S_HELD) {
-        unhold(d);
-    } else {
-        d->paused = false;
-        d->wait_for = 0;
-    }
-    replay(d);
-}
-
-static void dir_feed(struct dir *d, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        if (d->paused) {
-            if (d->nheld + n <= d->c->cfg.max_hold) {
-                hold(d, p, n);
-                return;
-            }
-            force(d);                     /* waited long enough */
-            continue;
-        }
-        size_t k = step(d, p, n);
-        p += k;
-        n -= k;
-        d->off += k;
-    }
-}
-
-/* Wake whatever waits on the other direction; at the top of a call only. */
-static void pump(struct http_conn *c)
-{
-    if (c->busy)
-        return;
-    c->busy = true;
-    bool again = true;
-    while (again) {
-        again = false;
-        struct dir *s = &c->d[HTTP_S2C], *q = &c->d[HTTP_C2S];
-        if (s->paused && s->st == S_HELD && (c->qn || q->st == S_ENDED)) {
-            unhold(s);
-            replay(s);
-            again = true;
-        }
-        if (q->paused && (s->st == S_ENDED || s->st == S_TUNNEL || s->st == S_STOP || s->st == S_RESYNC ||
-                          !q->wait_for)) {
-            q->paused = false;
-            q->wait_for = 0;
-            replay(q);
-            again = true;
-        }
-        if ((s->nheld && !s->paused) || (q->nheld && !q->paused)) {
-            replay(s);
-            replay(q);
-            again = true;
-        }
-    }
-    c->busy = false;
-}
-
-/* ---- the API ---- */
-
-struct http_conn *http_conn_new(const struct http_conn_config *cfg, const struct http_conn_cb *cb, void *arg)
-{
-    struct http_conn *c = xcalloc(1, sizeof *c);
-    c->cfg = *cfg;
-    if (c->cfg.compat161)
-        c->cfg.responses_only = true;
-    if (!c->cfg.max_hold)
-        c->cfg.max_hold = HTTP_CONN_HOLD;
-    c->cb = *cb;
-    c->arg = arg;
-    for (int i = 0; i < 2; i++) {
-        c->d[i].c = c;
-        c->d[i].id = i;
-        c->d[i].st = S_IDLE;
-    }
-    if (c->cfg.responses_only)
-        c->d[HTTP_C2S].st = S_ENDED;
-    return c;
-}
-
-void http_conn_data(struct http_conn *c, int dir, const uint8_t *p, size_t n)
-{
-    if (dir < 0 || dir > 1 || n == 0 || c->d[dir].st == S_ENDED)
-        return;
-    c->busy = true;
-    dir_feed(&c->d[dir], p, n);
-    c->busy = false;
-    pump(c);
-}
-
-void http_conn_gap(struct http_conn *c, int dir, uint64_t n)
-{
-    if (dir < 0 || dir > 1 || n == 0)
-        return;
-    struct dir *d = &c->d[dir];
-    if (d->st == S_ENDED)
-        return;
-    c->busy = true;
-    c->st.gaps++;
-    if (d->paused)
-        force(d);
-    switch (d->st) {
-    case S_LEN:
-    case S_CDATA:
-        if (n < d->remain) {              /* inside a body of known length: skip to its end */
-            d->remain -= n;
-            d->cut = true;
-            d->e.gap = true;
-            break;
-        }
-        /* fall through */
-    case S_CSIZE:
-    case S_CEND:
-    case S_TRAILER:
-    case S_HEAD:
-    case S_IDLE:
-    case S_RESYNC:
-    case S_HELD:
-        if (d->in_msg) {
-            d->e.gap = true;
-            end_msg(d, false);
-        } else if (d->st == S_HEAD && d->id == HTTP_C2S && !compat(d)) {
-            struct req *r = xcalloc(1, sizeof *r);   /* a request lost: its response still comes */
-            r->method = xstrdup("");
-            r->uri = xstrdup("");
-            r->host = xstrdup("");
-            q_push(c, r);
-        }
-        to_resync(d);
-        break;
-    case S_EOF:
-        d->cut = true;
-        d->e.gap = true;
-        break;
-    case S_TUNNEL:
-    case S_STOP:
-    case S_ENDED:
-        break;
-    }
-    d->off += n;
-    c->busy = false;
-    pump(c);
-}
-
-void http_conn_end(struct http_conn *c, int dir)
-{
-    if (dir < 0 || dir > 1)
-        return;
-    struct dir *d = &c->d[dir];
-    if (d->st == S_ENDED)
-        return;
-    c->busy = true;
-    while (d->paused)
-        force(d);
-    if (d->in_msg)
-        end_msg(d, d->st == S_EOF);
-    d->st = S_ENDED;
-    buf_reset(d);
-    free(d->buf);
-    d->buf = NULL;
-    d->cap = 0;
-    c->busy = false;
-    pump(c);
-}
-
-bool http_conn_waiting(const struct http_conn *c, int dir)
-{
-    return dir >= 0 && dir <= 1 && c->d[dir].paused;
-}
-
-const struct http_conn_stats *http_conn_stats(const struct http_conn *c)
-{
-    return &c->st;
-}
-
-void http_conn_free(struct http_conn *c)
-{
-    if (!c)
-        return;
-    http_conn_end(c, HTTP_C2S);
-    http_conn_end(c, HTTP_S2C);
-    http_conn_end(c, HTTP_C2S);          /* a server end may have woken the client */
-    for (int i = 0; i < 2; i++) {
-        free(c->d[i].buf);
-        free(c->d[i].held);
-        free(c->d[i].strs);
-        req_free(c->d[i].req);
-        http_codec_free(c->d[i].codec);
-    }
-    q_clear(c);
-    free(c);
 }

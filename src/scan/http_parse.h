@@ -7,18 +7,20 @@
  * has no body, a 2xx to CONNECT and a 101 end HTTP on the connection), so a
  * response whose request has not been parsed yet waits for it (its bytes
  * are held, up to max_hold; past that, or once the client direction
- * ends, it is framed without it: a connection seen from one side should
- * have its request direction ended at once).  Likewise requests after a CONNECT or an
+ * ends, it is framed without it, and the next responses do not wait until
+ * a request comes again).  Likewise requests after a CONNECT or an
  * Upgrade request wait for that request's response.
  *
  * Framing (RFC 9112): 1xx (but 101), 204, 304 and responses to HEAD have no
  * body; Transfer-Encoding chunked (extensions, trailers) wins over
  * Content-Length; a response with neither runs to the end of its stream; a
  * request with neither has no body; pipelined messages; CR/LF between
- * messages skipped.  A hole in the capture (http_conn_gap) cuts the message
- * in progress: inside a body of known length the parser skips to its end
- * and goes on, elsewhere it looks for the next start line ("HTTP/1." or a
- * method and a space at the start of a line).  So does a start line or a
+ * messages skipped.  A hole in the capture (http_conn_gap) inside a body
+ * of known length (or one running to the end of the stream) leaves zeros
+ * in the body (cb.hole) or cuts it (a body being decoded), and the parser
+ * goes on to the body's end; elsewhere it ends the message in progress and
+ * looks for the next start line ("HTTP/1." or a method and a space at the
+ * start of a line).  So does a start line or a
  * header it cannot parse.  A header block is capped (max_header).
  *
  * compat161 reproduces tcpflow 1.6.1's parser (http-parser 2.9 in its
@@ -72,10 +74,10 @@ struct http_msg {
 };
 
 struct http_msg_end {
-    uint64_t sent;              /* body bytes as sent (de-chunked) */
-    uint64_t out;               /* bytes given to body() */
-    bool complete;              /* the body's framed end was reached (or the stream ended a close-delimited one) */
-    bool gap;                   /* a hole in the capture cut it */
+    uint64_t sent;              /* body bytes as sent (de-chunked), holes not counted */
+    uint64_t out;               /* bytes given to body() (and hole()) */
+    bool complete;              /* the body's framed end was reached (or the stream ended a close-delimited one), no hole */
+    bool gap;                   /* a hole in the capture: zeros in its place (hole()), or the rest cut */
     bool as_sent;               /* body() had the bytes as sent (no coding, -Z, or undecodable) */
     bool decode_error;          /* a coding could not be decoded */
     bool capped;                /* the decoded size reached max_decoded: the rest was dropped */
@@ -91,6 +93,12 @@ struct http_conn_cb {
     /* The message is over (every begun message ends, at the latest in
      * http_conn_end or http_conn_free). */
     void (*end)(void *arg, const struct http_msg *m, const struct http_msg_end *e);
+    /* Optional: n bytes of the body, as sent, were lost in a hole of the
+     * capture: the caller puts n zeros in their place (as the flow file
+     * does) and the body goes on.  Only for a body given as sent (no
+     * Content-Encoding, or keep_coded); without it (NULL), or for a body
+     * being decoded, the rest of the body after a hole is dropped. */
+    void (*hole)(void *arg, const struct http_msg *m, uint64_t n);
 };
 
 /* What the parser met, for the counters. */
@@ -125,6 +133,15 @@ void http_conn_end(struct http_conn *c, int dir);
  * can choose what to feed next (flow files, not a live capture) feeds the
  * other direction first; holding is capped, so this is never required. */
 bool http_conn_waiting(const struct http_conn *c, int dir);
+
+/* Bytes held now, both directions, while they wait. */
+size_t http_conn_held(const struct http_conn *c);
+
+/* Stop waiting on direction dir now: what it holds is parsed without the
+ * other direction (a response framed without its request: unpaired).  A
+ * later message may wait again.  For a caller that caps what all its
+ * connections hold together. */
+void http_conn_unwait(struct http_conn *c, int dir);
 
 /* Counts so far. */
 const struct http_conn_stats *http_conn_stats(const struct http_conn *c);

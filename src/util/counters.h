@@ -51,10 +51,14 @@
     X(TUN_NOT_IP,            "tunnel packets carrying no IP (keep-alives, control, ARP)") \
     X(TUN_TOO_DEEP,          "packets nested deeper than tunnel_depth") \
     X(TUN_OVER_CAP,          "packets of tunnels past tunnel_max (sharing one identity)") \
-    /* http scanner (scan_http.c) */ \
-    X(HTTP_STREAMS,          "flow files scanned as HTTP responses") \
+    /* http scanner (scan/http*.c) */ \
+    X(HTTP_CONNS,            "connections where HTTP messages were parsed") \
     X(HTTP_BODIES,           "HTTP bodies written") \
     X(HTTP_BODY_FAILED,      "HTTP body files that could not be written") \
+    X(HTTP_UNPAIRED,         "HTTP responses framed without their request") \
+    X(HTTP_RESYNCS,          "times the HTTP parser looked for the next message (bytes it could not parse, holes)") \
+    X(HTTP_HEADER_TOO_LONG,  "HTTP header blocks over 80 KiB") \
+    X(HTTP_SKIPPED_BYTES,    "bytes of HTTP connections not parsed (tunnels, resynchronisation)") \
     X(HTTP_REQ_BODIES,       "HTTP request bodies written") \
     X(HTTP_CAPPED,           "HTTP bodies cut at http_max_decoded (decompression bombs)") \
     X(HTTP_UNDECODABLE,      "HTTP bodies whose content coding could not be decoded") \

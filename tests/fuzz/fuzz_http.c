@@ -1,5 +1,5 @@
 /* fuzz_http.c - libFuzzer harness for the http scanner's parser and
- * decoders (scan_http.c).
+ * decoders (scan/http_compat.c).
  *
  * Input: [0] bit 0: inflate (not -Z); the rest is a flow file's bytes.
  * Checks: begin/end alternate and number the responses 1, 2, ...; data only

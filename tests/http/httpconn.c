@@ -72,6 +72,12 @@ static void t_body(void *arg, const struct http_msg *m, const uint8_t *p, size_t
     http_out_cb.body(t->out, m, p, n);
 }
 
+static void t_hole(void *arg, const struct http_msg *m, uint64_t n)
+{
+    struct tap *t = arg;
+    http_out_cb.hole(t->out, m, n);
+}
+
 static void t_end(void *arg, const struct http_msg *m, const struct http_msg_end *e)
 {
     struct tap *t = arg;
@@ -160,7 +166,7 @@ static int one(const struct opts *o, const char *req, const char *resp, struct c
     t.path[1] = path[1];
     struct http_conn_config cc = { .keep_coded = o->keep_coded, .max_decoded = o->max_decoded,
                                    .responses_only = !buf[0] };
-    struct http_conn_cb cb = { t_begin, t_body, t_end };
+    struct http_conn_cb cb = { t_begin, t_body, t_end, t_hole };
     struct http_conn *c = http_conn_new(&cc, &cb, &t);
     size_t at[2] = { 0, 0 };
     uint64_t seed = o->seed;

@@ -15,7 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libxml/parser.h>
+#include <openssl/evp.h>
 
+#include "scan/http_files.h"
 #include "scan/http_out.h"
 #include "scan/http_parse.h"
 #include "util/counters.h"
@@ -144,11 +146,96 @@ static void test_symlink_not_followed(void **state)
     http_out_free(o);
 }
 
+/* Many connections' bodies interleaved through one pool that keeps one
+ * file open (every write evicts another: reopened to append), with and
+ * without the writer thread; holes as sparse zeros; every byte and digest
+ * right, the fragments only complete once the files are. */
+static void pool_run(bool thread)
+{
+    enum { CONNS = 6, PIECES = 40, PIECE = 7000 };
+    struct counters ctr;
+    memset(&ctr, 0, sizeof ctr);
+    struct http_files *fs = http_files_new(1, thread);
+    struct http_out *o[CONNS];
+    struct http_conn *c[CONNS];
+    struct http_conn_config cc = { .responses_only = true };
+    for (int i = 0; i < CONNS; i++) {
+        char p[256];
+        snprintf(p, sizeof p, "%s/%s%d", dir, thread ? "t" : "s", i);
+        struct http_out_config oc = { dir, { NULL, p }, -1, NULL, true };
+        o[i] = http_out_new(&oc, &ctr);
+        http_out_set_files(o[i], fs);
+        c[i] = http_conn_new(&cc, &http_out_cb, o[i]);
+        char h[128];
+        int n = snprintf(h, sizeof h, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", PIECES * PIECE);
+        http_conn_data(c[i], HTTP_S2C, (const uint8_t *)h, (size_t)n);
+    }
+    static uint8_t piece[PIECE];
+    for (int k = 0; k < PIECES; k++) {
+        for (int i = 0; i < CONNS; i++) {
+            if (k == 5 && i == 2) {
+                http_conn_gap(c[i], HTTP_S2C, PIECE);            /* a hole: zeros */
+                continue;
+            }
+            memset(piece, 'a' + i + k % 3, sizeof piece);
+            http_conn_data(c[i], HTTP_S2C, piece, sizeof piece);
+        }
+    }
+    for (int i = 0; i < CONNS; i++) {
+        http_conn_free(c[i]);
+        char *x = http_out_xml(o[i], HTTP_S2C);
+        assert_non_null(x);
+        wellformed(x);
+        char p[256];
+        snprintf(p, sizeof p, "%s/%s%d-HTTPBODY-001", dir, thread ? "t" : "s", i);
+        FILE *f = fopen(p, "rb");
+        assert_non_null(f);
+        EVP_MD_CTX *md = EVP_MD_CTX_new();
+        EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+        for (int k = 0; k < PIECES; k++) {
+            assert_int_equal(fread(piece, 1, sizeof piece, f), sizeof piece);
+            for (size_t j = 0; j < sizeof piece; j++)
+                assert_int_equal(piece[j], k == 5 && i == 2 ? 0 : 'a' + i + k % 3);
+            EVP_DigestUpdate(md, piece, sizeof piece);
+        }
+        assert_int_equal(fread(piece, 1, 1, f), 0);
+        fclose(f);
+        uint8_t d[32];
+        EVP_DigestFinal_ex(md, d, NULL);
+        EVP_MD_CTX_free(md);
+        char hex[65];
+        for (int j = 0; j < 32; j++)
+            snprintf(hex + 2 * j, 3, "%02x", d[j]);
+        assert_non_null(strstr(x, hex));
+        assert_non_null(strstr(x, i == 2 ? "complete='0' gap='1'" : "complete='1'"));
+        free(x);
+        assert_int_equal(http_out_failures(o[i]), 0);
+        http_out_free(o[i]);
+    }
+    assert_int_equal(ctr.n[C_HTTP_BODIES], CONNS);
+    assert_int_equal(ctr.n[C_HTTP_BODY_FAILED], 0);
+    http_files_free(fs);
+}
+
+static void test_pool_sync(void **state)
+{
+    (void)state;
+    pool_run(false);
+}
+
+static void test_pool_thread(void **state)
+{
+    (void)state;
+    pool_run(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_files_and_fragment),
         cmocka_unit_test(test_symlink_not_followed),
+        cmocka_unit_test(test_pool_sync),
+        cmocka_unit_test(test_pool_thread),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -82,7 +82,7 @@ static void on_end(void *arg, const struct http_msg *m, const struct http_msg_en
     s->open[m->dir] = -1;
 }
 
-static const struct http_conn_cb CB = { on_begin, on_body, on_end };
+static const struct http_conn_cb CB = { on_begin, on_body, on_end, NULL };   /* no hole(): a hole cuts the body */
 
 static void seen_init(struct seen *s)
 {
@@ -209,10 +209,23 @@ static void test_hold_is_capped(void **state)
         http_conn_data(c, HTTP_S2C, (uint8_t *)r + i, (size_t)k + n - i < 4096 ? (size_t)k + n - i : 4096);
     assert_false(http_conn_waiting(c, HTTP_S2C));                      /* it stopped waiting */
     assert_int_equal(http_conn_stats(c)->unpaired, 1);
+    const char *r2 = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na";
+    http_conn_data(c, HTTP_S2C, (const uint8_t *)r2, strlen(r2));    /* the next one: no wait again */
+    assert_false(http_conn_waiting(c, HTTP_S2C));
+    assert_int_equal(count(&s, HTTP_S2C), 2);
+    const char *q = "GET /x HTTP/1.1\r\n\r\nGET /y HTTP/1.1\r\n\r\n";
+    http_conn_data(c, HTTP_C2S, (const uint8_t *)q, strlen(q));      /* requests again ... */
+    http_conn_data(c, HTTP_S2C, (const uint8_t *)r2, strlen(r2));
+    http_conn_data(c, HTTP_S2C, (const uint8_t *)r2, strlen(r2));
+    http_conn_data(c, HTTP_S2C, (const uint8_t *)r2, strlen(r2));    /* ... and one more response: waits */
+    assert_true(http_conn_waiting(c, HTTP_S2C));
     http_conn_free(c);
-    assert_int_equal(count(&s, HTTP_S2C), 1);
+    assert_int_equal(count(&s, HTTP_S2C), 5);
     assert_int_equal(msg(&s, HTTP_S2C, 0)->len, n);
     assert_true(msg(&s, HTTP_S2C, 0)->e.complete);
+    assert_string_equal(msg(&s, HTTP_S2C, 2)->uri, "/x");
+    assert_string_equal(msg(&s, HTTP_S2C, 3)->uri, "/y");
+    assert_string_equal(msg(&s, HTTP_S2C, 4)->uri, "");
     seen_free(&s);
     free(r);
 }

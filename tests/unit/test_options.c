@@ -699,7 +699,11 @@ static void test_scanners(void **st)
     expect_err("Invalid scanner name ''", "-E", "", NULL);
     expect_err("ERROR: post_processing currently requires storing output.", "-e", "md5", "-FX", NULL);
     expect_err("ERROR: post_processing currently requires storing output.", "-FX", "-a", NULL);
-    expect_err("ERROR: post_processing currently requires storing output.", "-FX", "-e", "http", NULL);
+    /* the http scanner streams: it works without flow files (1.6.1 refused) */
+    expect_run(&R, "-FX", "-e", "http", NULL);
+    assert_false(R.o.store_files);
+    assert_true(options_scanner_on(&R.o, "http"));
+    res_free(&R);
     /* -FM alone is not post-processing */
     expect_run(&R, "-FXM", NULL);
     assert_true(R.o.md5);

@@ -1,4 +1,4 @@
-/* test_scan_http.c - the http scanner's parser and decoders (scan_http.c).
+/* test_scan_http.c - 1.6.1's response parser over a buffer and its decoders (scan/http_compat.c).
  * The expected behaviour in the corners is 1.6.1's (http-parser 2.9,
  * non-strict), as observed by tests/e2e/t_http.sh. */
 #include <stdarg.h>

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Real HTTP/1.1 traffic (nginx, curl, a pipelining client) between network
-namespaces, captured on the router, run through build/tcpflow and the HTTP
-engine's driver (build/httpconn); every response body and every request
-body, decoded, must be what was served or uploaded, byte for byte.
+namespaces, captured on the router, run through `tcpflow -e http`; every
+response body and every request body, decoded, must be what was served or
+uploaded, byte for byte, and its report <byte_run> must say so (method,
+URI, status, complete, size, SHA-256).
 
-  lab.py --tcpflow BIN --httpconn BIN --work DIR [--seed S] [--no-impair]
+  lab.py --tcpflow BIN --work DIR [--seed S] [--no-impair] [--conns N]
 
 The lab is tests/e2e/realtraffic/netlab.py's (client, two routers, server;
 its drop/dup/reorder impairments, light, unless --no-impair).  Content is
@@ -20,6 +21,8 @@ keep-alive connection): GET, HEAD, ranges, every coding, uploads of
 several MB with a length or chunked, with and without Expect: 100-continue;
 one HTTP/1.0 request whose gzip body ends with the connection; one raw
 socket client that pipelines requests.
+tcpflow runs twice: with flow files, then with -FX -j 3 (no flow files,
+worker threads), whose body files must be the same, names and bytes.
 Exit: 0 all exact; 1 a mismatch (details printed, DIR kept); 2 the traffic
 failed; 77 cannot run here.
 """
@@ -367,112 +370,131 @@ def flow_name(fam, a, ap, b, bp):
     return "%s.%05d-%s.%05d" % (ip(a), ap, ip(b), bp)
 
 
+# tcpflow runs: the flow files and bodies, with the bodies' SHA-256; then no
+# flow files (bodies named as the flows would have been) on worker threads,
+# which must give the same bodies.
+RUNS = [("files", ["-S", "http_digest=YES"]), ("-FX -j 3", ["-FX", "-j", "3"])]
+
+
+def report_runs(out):
+    """{(src, sport, dst, dport): [(body file name, http attrs, sha256)]} from report.xml."""
+    import xml.etree.ElementTree as ET
+    res = {}
+    for fo in ET.parse(os.path.join(out, "report.xml")).getroot().iter():
+        if not fo.tag.endswith("fileobject"):
+            continue
+        tf, br = fo.find("{*}tcpflow"), fo.find("{*}byte_runs")
+        if tf is None or br is None:
+            continue
+        key = (tf.get("src_ipn"), int(tf.get("srcport")), tf.get("dst_ipn"), int(tf.get("dstport")))
+        lst = res.setdefault(key, [])
+        for r in br:
+            inner = r.find("{*}fileobject")
+            http, dg = inner.find("{*}http"), inner.find("{*}hashdigest")
+            lst.append((os.path.basename(inner.find("{*}filename").text), dict(http.attrib),
+                        dg.text if dg is not None else None, int(inner.find("{*}filesize").text)))
+    return res
+
+
 def check(o, work, conns, orig):
-    out = os.path.join(work, "out")
-    shutil.rmtree(out, ignore_errors=True)
-    t0 = time.monotonic()
-    r = subprocess.run([o.tcpflow, "-r", os.path.join(work, "capture.pcap"), "-o", out],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
-    if r.returncode != 0:
-        print("tcpflow exited %d: %s" % (r.returncode, r.stdout[-2000:]))
-        return False
-    t_flow = time.monotonic() - t0
-    pairs = []
+    ok = True
+    first = None
+    for label, extra in RUNS:
+        out = os.path.join(work, "out" if label == "files" else "out-nofiles")
+        shutil.rmtree(out, ignore_errors=True)
+        t0 = time.monotonic()
+        r = subprocess.run([o.tcpflow, "-e", "http"] + extra + ["-r", os.path.join(work, "capture.pcap"), "-o", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+        secs = time.monotonic() - t0
+        if r.returncode != 0:
+            print("tcpflow -e http %s exited %d: %s" % (" ".join(extra), r.returncode, r.stdout[-2000:]))
+            return False
+        print("tcpflow -e http %s (%.2fs):" % (" ".join(extra), secs))
+        files = {fn: open(os.path.join(out, fn), "rb").read() for fn in os.listdir(out)
+                 if "-HTTPBODY-" in fn or "-HTTPREQBODY-" in fn}
+        ok = check_output(out, conns, files, label) and ok
+        if first is None:
+            first = files
+        elif files != first:
+            diff = sorted(set(files) ^ set(first)) + sorted(k for k in files if k in first and files[k] != first[k])
+            print("MISMATCH %s: body files differ from the run with flow files: %s" % (label, diff[:10]))
+            ok = False
+    return ok
+
+
+def check_output(out, conns, files, label):
+    rr = report_runs(out)
+    bad = []
+    nbodies = {"resp": 0, "req": 0}
+    kinds = {}
+    seen = set()
     for c in conns:
         cli, srv = (netlab.V4["c"], SRV4) if c["fam"] == 4 else (netlab.V6["c"], SRV6)
         c["req_file"] = flow_name(c["fam"], cli, c["port"], srv, PORT)
         c["resp_file"] = flow_name(c["fam"], srv, PORT, cli, c["port"])
-        pairs.append("%s %s\n" % (c["req_file"], c["resp_file"]))
-    ok = True
-    for chunk in o.pieces:
-        args = [o.httpconn, "-o", out]
-        if chunk:
-            args += ["-c", str(chunk), "-s", str(o.chunk_seed)]
-        for fn in os.listdir(out):
-            if "-HTTPBODY-" in fn or "-HTTPREQBODY-" in fn:
-                os.unlink(os.path.join(out, fn))
-        r = subprocess.run(args + ["-"], input="".join(pairs), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=300)
-        if r.returncode != 0:
-            print("httpconn exited %d: %s" % (r.returncode, r.stderr[-2000:]))
-            return False
-        print("driver fed %s:" % ("in random pieces of 1..%d bytes" % chunk if chunk else "in 64 KiB pieces"))
-        ok = check_output(r.stdout, conns, out, t_flow) and ok
-    return ok
-
-
-def check_output(stdout, conns, out, t_flow):
-    stats = ""
-    cur = None
-    msgs = {c["req_file"]: {"req": {}, "resp": {}} for c in conns}
-    for ln in stdout.splitlines():
-        f = ln.split("\t")
-        if f[0] == "conn":
-            cur = msgs[f[1]]
-        elif f[0] == "msg":
-            cur[f[1]][int(f[2])] = f
-        elif f[0] == "stats":
-            stats = ln
-    bad = []
-    nbodies = {"resp": 0, "req": 0}
-    kinds = {}
-
-    def body(fn):
-        if fn == "-":
-            return b""
-        with open(os.path.join(out, fn), "rb") as fh:
-            return fh.read()
-    for c in conns:
-        m = msgs[c["req_file"]]
-        reqs = c["reqs"]
-        if len(m["req"]) != len(reqs):
-            bad.append("%s: %d requests parsed, %d sent" % (c["req_file"], len(m["req"]), len(reqs)))
-        finals = {}
-        for idx, f in sorted(m["resp"].items()):
-            st = int(f[6])
-            if st >= 200 or st == 101:
-                finals[int(f[3])] = f
-        for i, rq in enumerate(reqs, 1):
-            what = "%s %s #%d %s %s (%s)" % (c["req_file"], "req", i, rq.method, rq.path, rq.kind)
-            f = m["req"].get(i)
-            if not f:
-                bad.append(what + ": not parsed")
-                continue
-            if f[4] != rq.method or f[5] != rq.path:
-                bad.append(what + ": parsed as %s %s" % (f[4], f[5]))
+        req_runs = rr.get((cli, c["port"], srv, PORT), [])
+        resp_runs = rr.get((srv, PORT, cli, c["port"]), [])
+        for fn, at, dg, size in req_runs + resp_runs:
+            seen.add(fn)
+            data = files.get(fn)
+            if label == "files" and not dg:
+                bad.append("%s: no <hashdigest> with http_digest=YES" % fn)
+            if data is None or len(data) != size or (dg and hashlib.sha256(data).hexdigest() != dg):
+                bad.append("%s: file missing, or not the size or digest of its <byte_run>" % fn)
+            want = c["req_file"] if "-HTTPREQBODY-" in fn else c["resp_file"]
+            if not fn.startswith(want + "-HTTP"):
+                bad.append("%s: not named after its flow %s" % (fn, want))
+        by_req = {}
+        for fn, at, dg, size in resp_runs:
+            if int(at.get("status", "0")) >= 200:
+                by_req.setdefault(int(at.get("request", "0")), []).append((fn, at))
+        req_body = {int(fn.rsplit("-", 1)[1].split(".")[0]): (fn, at) for fn, at, dg, size in req_runs}
+        for i, rq in enumerate(c["reqs"], 1):
+            what = "%s #%d %s %s (%s)" % (c["req_file"], i, rq.method, rq.path, rq.kind)
             if rq.upload is not None:
-                got = body(f[12])
+                fn, at = req_body.get(i, (None, {}))
+                got = files.get(fn, b"")
                 if got != rq.upload:
-                    bad.append(what + ": request body %d bytes, uploaded %d (%s)" % (len(got), len(rq.upload), f[11]))
+                    bad.append(what + ": request body %d bytes, uploaded %d (%s)" % (len(got), len(rq.upload), at))
+                elif at.get("method") != rq.method or at.get("uri") != rq.path or at.get("complete") != "1":
+                    bad.append(what + ": request body's report says %s" % at)
                 else:
                     nbodies["req"] += 1
                     kinds[rq.kind] = kinds.get(rq.kind, 0) + 1
-            g = finals.get(i)
-            if not g:
-                bad.append(what + ": no final response")
+            elif i in req_body:
+                bad.append(what + ": a request body file for a request without one: %s" % req_body[i][0])
+            if rq.body is None:
                 continue
-            if int(g[6]) != rq.status:
-                bad.append(what + ": response status %s, expected %s" % (g[6], rq.status))
-            if rq.body is not None:
-                got = body(g[12])
-                if got != rq.body:
-                    bad.append(what + ": response body %d bytes, expected %d (coding %s, flags %s, %s)"
-                               % (len(got), len(rq.body), g[7], g[11], g[12]))
-                else:
-                    if rq.body:
-                        nbodies["resp"] += 1
-                    if rq.upload is None:
-                        kinds[rq.kind] = kinds.get(rq.kind, 0) + 1
-            if g[10] != "1":
-                bad.append(what + ": response not complete (flags %s)" % g[11])
-    ok = not bad
+            got = by_req.get(i, [])
+            if not rq.body:
+                if got:
+                    bad.append(what + ": a response body file for a response without one: %s" % got[0][0])
+                elif rq.upload is None:
+                    kinds[rq.kind] = kinds.get(rq.kind, 0) + 1
+                continue
+            if len(got) != 1:
+                bad.append(what + ": %d response bodies (%s)" % (len(got), [g[0] for g in got]))
+                continue
+            fn, at = got[0]
+            data = files.get(fn, b"")
+            if data != rq.body:
+                bad.append(what + ": response body %d bytes, expected %d (%s)" % (len(data), len(rq.body), at))
+            elif int(at.get("status", "0")) != rq.status or at.get("complete") != "1" or \
+                    at.get("method") != rq.method or at.get("uri") != rq.path:
+                bad.append(what + ": response body's report says %s" % at)
+            else:
+                nbodies["resp"] += 1
+                if rq.upload is None:
+                    kinds[rq.kind] = kinds.get(rq.kind, 0) + 1
+    for fn in sorted(set(files) - seen):
+        bad.append("%s: a body file no <byte_run> of these connections names" % fn)
     nreq = sum(len(c["reqs"]) for c in conns)
-    print("%d connections, %d requests; %d response bodies and %d request bodies exact; tcpflow %.2fs; %s"
-          % (len(conns), nreq, nbodies["resp"], nbodies["req"], t_flow, stats))
-    print("checked by kind: " + ", ".join("%s=%d" % kv for kv in sorted(kinds.items())))
+    print("  %s: %d connections, %d requests; %d response bodies and %d request bodies exact; %d body files"
+          % (label, len(conns), nreq, nbodies["resp"], nbodies["req"], len(files)))
+    print("  checked by kind: " + ", ".join("%s=%d" % kv for kv in sorted(kinds.items())))
     for b in bad[:40]:
         print("MISMATCH " + b)
-    return ok
+    return not bad
 
 
 class Stop(BaseException):
@@ -488,16 +510,12 @@ def main():
         signal.signal(sig, on_signal)   # so that the lab's finally clauses tear it down
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcpflow", required=True)
-    ap.add_argument("--httpconn", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--seed", default=None)
     ap.add_argument("--conns", type=int, default=6)
     ap.add_argument("--no-impair", action="store_true")
-    ap.add_argument("--pieces", default="0", help="driver runs: 0 = 64 KiB pieces, N = random 1..N bytes")
-    ap.add_argument("--chunk-seed", type=int, default=1)
     o = ap.parse_args()
     o.work = os.path.abspath(o.work)
-    o.pieces = [int(x) for x in o.pieces.split(",")]
     try:
         need()
     except (Skip, netlab.Skip) as e:
