@@ -259,8 +259,18 @@ class Feeder:
         self.out = b""
 
     def send(self, data, pause=0.3):
-        self.p.stdin.write(data)
-        self.p.stdin.flush()
+        try:
+            self.p.stdin.write(data)
+            self.p.stdin.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            # the tool gave up (a handshake lost on the impaired link): the
+            # traffic failed, not tcpflow; the test tries once more
+            try:
+                out = self.close(1)
+            except OSError:
+                out = b""
+            raise netlab.Infra("%s exited early: %s" % (" ".join(self.p.args[-8:]),
+                                                       out.decode(errors="replace")[-300:]))
         time.sleep(pause)
 
     def close(self, wait=10):
