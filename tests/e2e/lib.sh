@@ -8,6 +8,11 @@ fails=0
 ok()   { echo "ok   $*"; }
 bad()  { echo "FAIL $*"; fails=$((fails+1)); }
 skip() { echo "$*"; exit 77; }
+# sample N: true for one call in N under sanitizers (the 1st, N+1st, ...),
+# always otherwise.  The sanitizer pass repeats what the plain pass checked,
+# ~3x slower; on the corpus loops a share of the captures is enough there.
+sample_n=0
+sample() { sample_n=$((sample_n+1)); [ -z "${TCPFLOW_SANITIZED:-}" ] || [ $((sample_n % $1)) = $(( $1 == 1 ? 0 : 1 )) ]; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 need_oracle() { [ -x "$ORACLE" ] || skip "Debian tcpflow 1.6.1 not installed"; }
 # sums DIR: "sha256  relative/path" for every regular file except report.xml, sorted

@@ -31,6 +31,7 @@ LISTED="tcpflow_test5_lines_randomized.pcap"
 same=0 tsh=0 listed=0
 for f in "$CORPUS"/*.pcap "$CORPUS"/*.pcapng "$CORPUS"/*.cap; do
     [ -f "$f" ] || continue
+    sample 3 || continue                 # sanitizers: a third of the captures
     b=$(basename "$f")
     "$ORACLE" -c -J -r "$f" > o.j 2>/dev/null
     "$T" -c -J -r "$f" > n.j 2>/dev/null
@@ -56,7 +57,8 @@ for f in "$CORPUS"/*.pcap "$CORPUS"/*.pcapng "$CORPUS"/*.cap; do
 done
 echo "    $same captures: jq text = 1.6.1's; $tsh: = tshark's reassembly; $listed listed"
 # (26 since tunnels and NFLOG decode: 1.6.1 prints nothing of those seven)
-[ "$same" -gt 20 ] || bad "only $same captures equal to 1.6.1"
+want=20; [ -n "${TCPFLOW_SANITIZED:-}" ] && want=6
+[ "$same" -gt $want ] || bad "only $same captures equal to 1.6.1"
 
 # -J alone: files, nothing printed (1.6.1 the same)
 rm -rf a b && mkdir a b
