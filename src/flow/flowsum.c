@@ -23,12 +23,7 @@ void flowsum_add_xml(struct flow_summary *s, const char *frag)
 {
     size_t n = strlen(frag);
     if (n == 0) return;
-    if (s->xml_len + n + 1 > s->xml_cap) {
-        size_t cap = s->xml_cap ? s->xml_cap : 256;
-        while (cap < s->xml_len + n + 1) cap *= 2;
-        s->scanner_xml = xreallocarray(s->scanner_xml, cap, 1);
-        s->xml_cap = cap;
-    }
+    s->scanner_xml = xgrow(s->scanner_xml, &s->xml_cap, s->xml_len + n + 1, 256);
     memcpy(s->scanner_xml + s->xml_len, frag, n + 1);
     s->xml_len += n;
 }

@@ -11,13 +11,7 @@
 
 static void hold(struct dir *d, const uint8_t *p, size_t n)
 {
-    if (d->nheld + n > d->heldcap) {
-        size_t cap = d->heldcap ? d->heldcap : 4096;
-        while (cap < d->nheld + n)
-            cap *= 2;
-        d->held = xreallocarray(d->held, cap, 1);
-        d->heldcap = cap;
-    }
+    d->held = xgrow(d->held, &d->heldcap, d->nheld + n, 4096);
     memcpy(d->held + d->nheld, p, n);
     d->nheld += n;
 }

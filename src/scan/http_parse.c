@@ -15,13 +15,7 @@ static bool is_sp(uint8_t c) { return c == ' ' || c == '\t'; }
 
 static void buf_add(struct dir *d, const uint8_t *p, size_t n)
 {
-    if (d->len + n > d->cap) {
-        size_t cap = d->cap ? d->cap : 512;
-        while (cap < d->len + n)
-            cap *= 2;
-        d->buf = xreallocarray(d->buf, cap, 1);
-        d->cap = cap;
-    }
+    d->buf = xgrow(d->buf, &d->cap, d->len + n, 512);
     memcpy(d->buf + d->len, p, n);
     d->len += n;
 }

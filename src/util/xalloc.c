@@ -1,5 +1,6 @@
 /* xalloc.c - see xalloc.h */
 #include "util/xalloc.h"
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,5 +38,17 @@ char *xstrdup(const char *s)
     size_t n = strlen(s) + 1;
     char *p = xmalloc(n);
     memcpy(p, s, n);
+    return p;
+}
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t first)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : first;
+    while (c < need)
+        c = c > SIZE_MAX / 2 ? need : c * 2;
+    p = xreallocarray(p, c, 1);
+    *cap = c;
     return p;
 }

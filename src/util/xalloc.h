@@ -10,5 +10,8 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
+/* Make room for need bytes in p (*cap bytes now): *cap doubles from first
+ * (or its current value) until it holds need; returns the block, moved or not. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t first);
 
 #endif

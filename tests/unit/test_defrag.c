@@ -231,6 +231,21 @@ static struct defrag *mk(enum defrag_policy pol, struct counters *c)
     return defrag_new(&cfg, c);
 }
 
+/* mk() with kept frames or not, the drop callback counting into fs. */
+static struct defrag *mk_frames(enum defrag_policy pol, bool keep, struct counters *c,
+                                struct frames *fs)
+{
+    struct defrag_config cfg;
+    defrag_config_default(&cfg);
+    cfg.policy = pol;
+    cfg.keep_frames = keep;
+    memset(c, 0, sizeof *c);
+    memset(fs, 0, sizeof *fs);
+    struct defrag *d = defrag_new(&cfg, c);
+    defrag_set_drop_cb(d, frame_cb, fs);
+    return d;
+}
+
 static void fill_pattern(uint8_t *p, size_t n, uint32_t seed)
 {
     for (size_t i = 0; i < n; i++) {
@@ -1190,16 +1205,9 @@ static void test_reuse_before_delayed_first(void **state)
                 uint8_t a[3460], b[3460];
                 tcp_fill(&k, a, sizeof a, 11);
                 tcp_fill(&k, b, sizeof b, 12);
-                struct defrag_config cfg;
-                defrag_config_default(&cfg);
-                cfg.policy = POLICIES[pol];
-                cfg.keep_frames = keep;
                 struct counters c;
-                memset(&c, 0, sizeof c);
-                struct defrag *d = defrag_new(&cfg, &c);
                 struct frames fs;
-                memset(&fs, 0, sizeof fs);
-                defrag_set_drop_cb(d, frame_cb, &fs);
+                struct defrag *d = mk_frames(POLICIES[pol], keep, &c, &fs);
                 int64_t t = 1000 * SEC;
                 assert_false(add_cut(d, &k, &cu, 1, a, t));
                 assert_false(add_cut(d, &k, &cu, 2, a, t + 1));
@@ -1270,16 +1278,9 @@ static void test_stale_then_delayed_fragment(void **state)
                     uint8_t a[3460], b[3460];
                     tcp_fill(&k, a, sizeof a, 61);
                     tcp_fill(&k, b, sizeof b, 62);
-                    struct defrag_config cfg;
-                    defrag_config_default(&cfg);
-                    cfg.policy = POLICIES[pol];
-                    cfg.keep_frames = keep;
                     struct counters c;
-                    memset(&c, 0, sizeof c);
-                    struct defrag *d = defrag_new(&cfg, &c);
                     struct frames fs;
-                    memset(&fs, 0, sizeof fs);
-                    defrag_set_drop_cb(d, frame_cb, &fs);
+                    struct defrag *d = mk_frames(POLICIES[pol], keep, &c, &fs);
                     int64_t t = 1000 * SEC;
                     assert_false(add_cut(d, &k, &cu, 0, a, t));
                     assert_false(add_cut(d, &k, &cu, 1, a, t + 1));
