@@ -3,6 +3,11 @@
 # $E2E_ONLY, a space-separated list of globs) with $TCPFLOW set.
 # A test exits 0 (pass), 77 (skip, with a reason on stdout) or anything else (fail).
 # Output of each test goes to build/e2e-logs/<name>.log; failures are shown.
+#
+# The tests in PARALLEL only read captures into their own temporary
+# directories (no network, no live capture, no timing, no build): they run
+# $E2E_JOBS at a time (default 2), before the others, which run one at a time
+# (real traffic, live capture and signal timing must not compete for the CPU).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -10,22 +15,53 @@ top=$(cd "$here/../.." && pwd)
 export TCPFLOW TOP="$top" SHARED="${SHARED:-$top/../shared}" PY=/usr/bin/python3
 logs="$top/build/e2e-logs${TCPFLOW_SANITIZED:+-asan}"
 mkdir -p "$logs"
-pass=0 fail=0 skip=0 failed=""
+jobs=${E2E_JOBS:-2}
+PARALLEL="t_corpus_compat t_crafted t_damaged t_hooks t_inputs t_json t_kpcap t_manpage t_naming
+          t_netviz t_report t_tunnels_corpus t_wifiviz"
+
+par="" solo=""
 for t in "$here"/t_*.sh; do
     n=$(basename "$t" .sh)
     if [ -n "${E2E_ONLY:-}" ]; then
         m=0; for g in $E2E_ONLY; do case "$n" in $g) m=1;; esac; done
         [ $m = 1 ] || continue
     fi
-    start=$(date +%s)
-    sh "$t" >"$logs/$n.log" 2>&1
-    rc=$?
-    secs=$(( $(date +%s) - start ))
-    case $rc in
-        0) pass=$((pass+1)); echo "PASS $n (${secs}s)";;
-        77) skip=$((skip+1)); echo "SKIP $n: $(tail -n 1 "$logs/$n.log")";;
-        *) fail=$((fail+1)); failed="$failed $n"; echo "FAIL $n (exit $rc, ${secs}s)"; tail -n 30 "$logs/$n.log" | sed 's/^/    /';;
+    case " $(echo $PARALLEL) " in
+        *" $n "*) [ "$jobs" -gt 1 ] && { par="$par $n"; continue; };;
     esac
+    solo="$solo $n"
+done
+
+# run N: the test's output to its log, "rc seconds" to its .result
+run() {
+    start=$(date +%s)
+    sh "$here/$1.sh" >"$logs/$1.log" 2>&1
+    echo "$? $(( $(date +%s) - start ))" >"$logs/$1.result"
+}
+
+pass=0 fail=0 skip=0
+# tell N: print the outcome of N and count it
+tell() {
+    read -r rc secs <"$logs/$1.result"
+    case $rc in
+        0) pass=$((pass+1)); echo "PASS $1 (${secs}s)";;
+        77) skip=$((skip+1)); echo "SKIP $1: $(tail -n 1 "$logs/$1.log")";;
+        *) fail=$((fail+1)); echo "FAIL $1 (exit $rc, ${secs}s)"; tail -n 30 "$logs/$1.log" | sed 's/^/    /';;
+    esac
+}
+
+if [ -n "$par" ]; then
+    lane=0
+    while [ $lane -lt "$jobs" ]; do
+        ( i=0; for n in $par; do [ $((i % jobs)) = $lane ] && run "$n"; i=$((i+1)); done ) &
+        lane=$((lane+1))
+    done
+    wait
+    for n in $par; do tell "$n"; done
+fi
+for n in $solo; do
+    run "$n"
+    tell "$n"
 done
 echo "e2e: $pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
