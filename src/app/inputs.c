@@ -84,7 +84,7 @@ const char *inputs_signal_name(int sig)
  * takes one), and is checked afterwards to really be the file (same device
  * and inode).  It is armed during the open already: reading the file header
  * from a stalled pipe blocks too. */
-static struct capture *open_input(const char *path, const char *bpf, char *err, size_t errlen)
+static struct capture *open_input(const char *path, const char *bpf, bool map, char *err, size_t errlen)
 {
     bool is_stdin = strcmp(path, "-") == 0;
     int guess = 0;
@@ -94,7 +94,7 @@ static struct capture *open_input(const char *path, const char *bpf, char *err, 
     }
     input_fd = guess;
     catch_stops(false);
-    struct capture *c = capture_open_file(path, bpf, err, errlen);
+    struct capture *c = capture_open_file(path, bpf, map, err, errlen);
     catch_stops(true);
     if (c && !is_stdin && guess >= 0) {
         struct stat a, b;
@@ -303,7 +303,7 @@ int inputs_run(struct pipeline *p, const struct options *o, struct privs *pv)
         rc |= run_live(p, o, pv);
     }
     for (size_t i = 0; i < o->ninputs && !got_signal && !pipeline_error(p) && !result.reader_gone; i++) {
-        struct capture *c = open_input(o->inputs[i].path, o->bpf, err, sizeof err);
+        struct capture *c = open_input(o->inputs[i].path, o->bpf, pipeline_threaded(p), err, sizeof err);
         if (!c) {
             if (got_signal) break;                  /* interrupted while opening */
             log_error("%s", err);

@@ -31,7 +31,7 @@ static const char usage_head[] =
 "   -h: print this help message (-hh for more help)\n"
 "   -H: print detailed information about each scanner\n"
 "   -i: network interface on which to listen\n"
-"   -j jobs: threads writing flows beside the reader (default: the processors online; 1: none)\n"
+"   -j jobs: threads in all: the reader and jobs-1 writing flows (default 1: one thread)\n"
 "   -I: write for each flow another file *.findx to provide byte-indexed timestamps\n"
 "   -g: output each flow in alternating colors (note change!)\n"
 "   -l: treat non-flag arguments as input files rather than a pcap expression\n"

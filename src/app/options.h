@@ -44,7 +44,7 @@ struct options {
     const char *chroot;     /* -z */
     bool gunzip_http;       /* not -Z */
     bool progress;          /* progress line allowed (not -q) */
-    unsigned jobs;          /* -j; 0 = the processors online */
+    unsigned jobs;          /* -j; 0 (not given) = 1 */
     unsigned shard_i, shard_n;  /* --shard I/N; shard_n 0 = all connections */
     /* -S settings */
     int64_t tdelta_us;

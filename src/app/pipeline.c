@@ -393,6 +393,11 @@ void pipeline_drain(struct pipeline *p)
     if (p->disp) dispatch_drain(p->disp);
 }
 
+bool pipeline_threaded(const struct pipeline *p)
+{
+    return p->disp != NULL;
+}
+
 const uint8_t *pipeline_stable_low(struct pipeline *p)
 {
     return p->disp ? dispatch_stable_low(p->disp) : NULL;

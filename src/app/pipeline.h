@@ -47,6 +47,8 @@ void pipeline_drain(struct pipeline *p);
 
 /* The lowest byte of that range the workers still need, or NULL. */
 const uint8_t *pipeline_stable_low(struct pipeline *p);
+/* Do workers take the flows (-j)?  Then inputs are best mapped. */
+bool pipeline_threaded(const struct pipeline *p);
 
 /* Time passes without records (live capture): expire what is due. */
 void pipeline_tick(struct pipeline *p, int64_t now_us);

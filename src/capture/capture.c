@@ -148,7 +148,9 @@ static struct capture *open_common(struct capture *c, struct decomp *d, const ch
  * read-only private mapping: no copy into a buffer, and records stay valid
  * for as long as the file is open (the workers of -j read them there).
  * Pages behind the reader are given back as it goes (release_map), so the
- * mapping never holds much memory. */
+ * mapping never holds much memory.  Only with -j's workers: for one thread
+ * read() is cheaper (bench big: 0.60 s against 0.79 s; the page faults, the
+ * unmapping and a copy from cold pages cost more than the kernel's copy). */
 static bool map_file(struct capture *c)
 {
     if (c->size > SIZE_MAX) return false;
@@ -164,7 +166,7 @@ static bool map_file(struct capture *c)
     return true;
 }
 
-#define RELEASE_STEP (1u << 20)
+#define RELEASE_STEP (256u << 10)
 
 /* Give back the mapped pages more than a step behind the reader and
  * behind what is still in use (capture_keep): a page needed again would be
@@ -195,7 +197,8 @@ bool capture_mapped(const struct capture *c, const uint8_t **lo, const uint8_t *
     return true;
 }
 
-struct capture *capture_open_file(const char *path, const char *bpf, char *err, size_t errlen)
+struct capture *capture_open_file(const char *path, const char *bpf, bool map, char *err,
+                                  size_t errlen)
 {
     struct capture *c = cap_new(path);
     int fd = 0;
@@ -217,7 +220,7 @@ struct capture *capture_open_file(const char *path, const char *bpf, char *err, 
         }
         if (S_ISREG(st.st_mode)) c->size = (uint64_t)st.st_size;
     }
-    if (c->size >= 4096 && map_file(c)) {
+    if (map && c->size >= 4096 && map_file(c)) {
         c->size = c->maplen;
         return open_common(c, decomp_open_mem(c->map, c->maplen, c->disp, err, errlen), bpf, err, errlen);
     }

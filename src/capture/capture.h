@@ -89,9 +89,12 @@ struct capture_stats {
     bool immediate;
 };
 
-/* Open a capture file ("-" = stdin).  bpf may be NULL or "".  On failure
- * returns NULL and writes a message naming the file into err. */
-struct capture *capture_open_file(const char *path, const char *bpf, char *err, size_t errlen);
+/* Open a capture file ("-" = stdin).  bpf may be NULL or "".  With map, an
+ * uncompressed regular file is read in place (capture_mapped: records stay
+ * valid while it is open, for -j's workers); otherwise it is read().  On
+ * failure returns NULL and writes a message naming the file into err. */
+struct capture *capture_open_file(const char *path, const char *bpf, bool map, char *err,
+                                  size_t errlen);
 
 /* Defaults of every field (see struct capture_live_config). */
 void capture_live_config_init(struct capture_live_config *cfg);

@@ -322,7 +322,7 @@ static void test_pcap_variants(void **state)
         struct bb *b = three_records(v[i].be, v[i].magic, 1);
         const char *path = tmpfile_with("v.pcap", b->p, b->n);
         char err[256];
-        struct capture *c = capture_open_file(path, NULL, err, sizeof err);
+        struct capture *c = capture_open_file(path, NULL, true, err, sizeof err);
         assert_non_null(c);
         assert_string_equal(capture_name(c), path);
         check_three(c, v[i].nsec, 1);
@@ -457,7 +457,7 @@ static void test_pcap_truncated_message(void **state)
     struct bb *b = three_records(false, 0xa1b2c3d4, 1);
     const char *path = tmpfile_with("x.pcap", b->p, b->n - 10);
     char err[256], want[512];
-    struct capture *c = capture_open_file(path, NULL, err, sizeof err);
+    struct capture *c = capture_open_file(path, NULL, true, err, sizeof err);
     assert_non_null(c);
     struct rec recs[8];
     int n;
@@ -538,23 +538,23 @@ static void test_not_a_capture(void **state)
     (void)state;
     char err[256];
     const char *path = tmpfile_with("notes.txt", "hello world, this is text\n", 26);
-    struct capture *c = capture_open_file(path, NULL, err, sizeof err);
+    struct capture *c = capture_open_file(path, NULL, true, err, sizeof err);
     assert_null(c);
     char want[256];
     snprintf(want, sizeof want, "%s: not a pcap or pcapng file (magic 0x68656c6c)", path);
     assert_string_equal(err, want);
 
     path = tmpfile_with("empty.pcap", "", 0);
-    c = capture_open_file(path, NULL, err, sizeof err);
+    c = capture_open_file(path, NULL, true, err, sizeof err);
     assert_null(c);
     snprintf(want, sizeof want, "%s: empty file", path);
     assert_string_equal(err, want);
 
-    c = capture_open_file("/nonexistent/x.pcap", NULL, err, sizeof err);
+    c = capture_open_file("/nonexistent/x.pcap", NULL, true, err, sizeof err);
     assert_null(c);
     assert_string_equal(err, "/nonexistent/x.pcap: No such file or directory");
 
-    c = capture_open_file(tmpdir, NULL, err, sizeof err);
+    c = capture_open_file(tmpdir, NULL, true, err, sizeof err);
     assert_null(c);
     snprintf(want, sizeof want, "%s: is a directory", tmpdir);
     assert_string_equal(err, want);
@@ -632,7 +632,7 @@ static void test_pcapng_sections_and_blocks(void **state)
         struct bb *b = ng_sample(be);
         const char *path = tmpfile_with("s.pcapng", b->p, b->n);
         char err[256];
-        struct capture *c = capture_open_file(path, NULL, err, sizeof err);
+        struct capture *c = capture_open_file(path, NULL, true, err, sizeof err);
         assert_non_null(c);
         check_ng_sample(c);
         assert_int_equal(capture_pos(c), b->n);
@@ -881,7 +881,7 @@ static void test_compressed_inputs(void **state)
         /* a file, whatever its name */
         const char *path = tmpfile_with(names[k], cp, cn);
         char err[256];
-        struct capture *c = capture_open_file(path, NULL, err, sizeof err);
+        struct capture *c = capture_open_file(path, NULL, true, err, sizeof err);
         assert_non_null(c);
         compare_records(c, b, 0);
         assert_int_equal(capture_pos(c), cn);
@@ -910,7 +910,7 @@ static void test_compressed_damage(void **state)
     for (size_t i = cn / 2; i < cn / 2 + 32; i++) cp[i] ^= 0x33;
     const char *path = tmpfile_with("bad.pcap.gz", cp, cn);
     char err[256], want[256];
-    struct capture *c = capture_open_file(path, NULL, err, sizeof err);
+    struct capture *c = capture_open_file(path, NULL, true, err, sizeof err);
     assert_non_null(c);
     struct rec recs[1];
     int n;
@@ -957,7 +957,7 @@ static void test_stdin_pipe(void **state)
     assert_int_equal(dup2(fds[0], 0), 0);
     close(fds[0]);
     char err[256];
-    struct capture *c = capture_open_file("-", NULL, err, sizeof err);
+    struct capture *c = capture_open_file("-", NULL, true, err, sizeof err);
     assert_non_null(c);
     assert_string_equal(capture_name(c), "-");
     compare_records(c, b, 0);
@@ -982,7 +982,7 @@ static void test_stdin_pipe(void **state)
     saved = dup(0);
     dup2(fds[0], 0);
     close(fds[0]);
-    c = capture_open_file("-", NULL, err, sizeof err);
+    c = capture_open_file("-", NULL, true, err, sizeof err);
     assert_non_null(c);
     struct rec recs[4];
     int n;
@@ -1121,7 +1121,7 @@ static void test_corpus(void **state)
     for (int i = 0; i < nn; i++) {
         char path[1024], err[512];
         snprintf(path, sizeof path, "%s/%s", CORPUS, names[i]);
-        struct capture *c = capture_open_file(path, NULL, err, sizeof err);
+        struct capture *c = capture_open_file(path, NULL, true, err, sizeof err);
         if (!c) fail_msg("%s", err);
         int per_dlt[300] = { 0 };
         char eb[PCAP_ERRBUF_SIZE];
@@ -1236,7 +1236,7 @@ static void test_live_config_defaults(void **state)
     assert_int_equal(cfg.ring_bytes, CAPTURE_DEFAULT_RING);
     /* files have no live counters */
     char err[512];
-    struct capture *c = capture_open_file(CORPUS "/does-not-exist.pcap", NULL, err, sizeof err);
+    struct capture *c = capture_open_file(CORPUS "/does-not-exist.pcap", NULL, true, err, sizeof err);
     assert_null(c);
 }
 
