@@ -21,6 +21,7 @@
 #include "scan/http_out.h"
 #include "scan/http_parse.h"
 #include "util/counters.h"
+#include "testfiles.h"
 
 static char dir[64];
 
@@ -41,15 +42,8 @@ static int teardown(void **state)
 
 static char *slurp(const char *name, size_t *n)
 {
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "rb");
-    if (!f)
-        return NULL;
     static char buf[4096];
-    *n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    return buf;
+    return test_slurp(dir, name, buf, sizeof buf, n);
 }
 
 static void wellformed(const char *x)

@@ -21,6 +21,7 @@
 #include "flow/flow.h"
 #include "scan/scanner.h"
 #include "util/counters.h"
+#include "testfiles.h"
 
 extern const struct scanner scan_http;
 
@@ -119,15 +120,8 @@ static void rig_done(struct rig *r)
 
 static char *slurp(const char *name, size_t *n)
 {
-    char p[256];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, "rb");
-    if (!f)
-        return NULL;
     static char buf[8192];
-    *n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    return buf;
+    return test_slurp(dir, name, buf, sizeof buf, n);
 }
 
 static bool exists(const char *name)
