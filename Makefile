@@ -148,7 +148,7 @@ fuzz: fuzz-build
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 fuzz-smoke: fuzz-build
-	@sh tests/fuzz/run.sh 12
+	@sh tests/fuzz/run.sh 10
 
 # The folders of src/ are the pipeline's stages: no stage includes a later one.
 layers:

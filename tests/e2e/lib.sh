@@ -13,6 +13,9 @@ skip() { echo "$*"; exit 77; }
 # ~3x slower; on the corpus loops a share of the captures is enough there.
 sample_n=0
 sample() { sample_n=$((sample_n+1)); [ -z "${TCPFLOW_SANITIZED:-}" ] || [ $((sample_n % $1)) = $(( $1 == 1 ? 0 : 1 )) ]; }
+# corpus_sample N: the corpus's .pcap and .cap files (no spaces in their
+# names), one in N of them under sanitizers (see sample)
+corpus_sample() { for c in "$CORPUS"/*.pcap "$CORPUS"/*.cap; do [ -f "$c" ] && sample "$1" && echo "$c"; done; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root"; }
 need_oracle() { [ -x "$ORACLE" ] || skip "Debian tcpflow 1.6.1 not installed"; }
 # sums DIR: "sha256  relative/path" for every regular file except report.xml, sorted

@@ -8,6 +8,8 @@
 # directories (no network, no live capture, no timing, no build): they run
 # $E2E_JOBS at a time (default 2), before the others, which run one at a time
 # (real traffic, live capture and signal timing must not compete for the CPU).
+# PARALLEL is in order of cost, longest first: each lane takes the next test
+# when it is free, so the lanes end close together.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -16,19 +18,22 @@ export TCPFLOW TOP="$top" SHARED="${SHARED:-$top/../shared}" PY=/usr/bin/python3
 logs="$top/build/e2e-logs${TCPFLOW_SANITIZED:+-asan}"
 mkdir -p "$logs"
 jobs=${E2E_JOBS:-2}
-PARALLEL="t_corpus_compat t_crafted t_damaged t_hooks t_inputs t_json t_kpcap t_manpage t_naming
-          t_netviz t_report t_tunnels_corpus t_wifiviz"
+PARALLEL="t_json t_netviz t_damaged t_kpcap t_naming t_report t_corpus_compat t_tunnels_corpus
+          t_crafted t_wifiviz t_hooks t_inputs t_manpage"
 
+picked() {
+    [ -n "${E2E_ONLY:-}" ] || return 0
+    for g in $E2E_ONLY; do case "$1" in $g) return 0;; esac; done
+    return 1
+}
 par="" solo=""
+if [ "$jobs" -gt 1 ]; then
+    for n in $PARALLEL; do [ -f "$here/$n.sh" ] && picked "$n" && par="$par $n"; done
+fi
 for t in "$here"/t_*.sh; do
     n=$(basename "$t" .sh)
-    if [ -n "${E2E_ONLY:-}" ]; then
-        m=0; for g in $E2E_ONLY; do case "$n" in $g) m=1;; esac; done
-        [ $m = 1 ] || continue
-    fi
-    case " $(echo $PARALLEL) " in
-        *" $n "*) [ "$jobs" -gt 1 ] && { par="$par $n"; continue; };;
-    esac
+    picked "$n" || continue
+    case " $par " in *" $n "*) continue;; esac
     solo="$solo $n"
 done
 
@@ -50,13 +55,25 @@ tell() {
     esac
 }
 
+# next: the first test left in the queue (removed from it), under a lock
+next() {
+    while ! mkdir "$logs/.lock" 2>/dev/null; do sleep 0.05; done
+    n=$(head -n 1 "$logs/.queue")
+    tail -n +2 "$logs/.queue" >"$logs/.queue.new" && mv "$logs/.queue.new" "$logs/.queue"
+    rmdir "$logs/.lock"
+    printf '%s' "$n"
+}
+
 if [ -n "$par" ]; then
+    rm -rf "$logs/.lock"
+    printf '%s\n' $par >"$logs/.queue"
     lane=0
     while [ $lane -lt "$jobs" ]; do
-        ( i=0; for n in $par; do [ $((i % jobs)) = $lane ] && run "$n"; i=$((i+1)); done ) &
+        ( while n=$(next) && [ -n "$n" ]; do run "$n"; done ) &
         lane=$((lane+1))
     done
     wait
+    rm -f "$logs/.queue"
     for n in $par; do tell "$n"; done
 fi
 for n in $solo; do
