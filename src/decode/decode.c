@@ -53,7 +53,7 @@ struct walk {
     bool in_defrag;                     /* net lies in defrag's output buffer ... */
     const uint8_t *wbase;               /* ... in the datagram wbase[0..wlen) */
     size_t wlen;
-    bool reassembled;                   /* the last level came out of defrag */
+    bool reassembled;                   /* a level came out of defrag: its frames are -w's */
     bool have_view;
     struct ip_pkt view;                 /* what the view shows */
     const struct tunnel *view_tun;
@@ -145,10 +145,7 @@ static void rebase(struct walk *w)
 {
     struct decoder *d = w->d;
     unsigned i = w->depth;
-    if (w->wlen > d->holdcap[i]) {
-        d->hold[i] = xreallocarray(d->hold[i], w->wlen, 1);
-        d->holdcap[i] = w->wlen;
-    }
+    d->hold[i] = xgrow(d->hold[i], &d->holdcap[i], w->wlen, 4096);
     memcpy(d->hold[i], w->wbase, w->wlen);
     if (w->out->whole == w->wbase)
         w->out->whole = d->hold[i];
@@ -191,7 +188,7 @@ static enum res reassemble(struct walk *w)
     w->reassembled = true;
     enum counter_id why;
     if (!ip_decode(whole, wlen, ip, &why) || ip->frag)
-        return count(w, ip->frag ? C_IP_BAD_HEADER : why, R_QUIET);
+        return count(w, ip->frag ? C_IP_BAD_HEADER : why, R_SKIP);   /* its frames to -w */
     return R_GO;
 }
 
@@ -216,7 +213,6 @@ static enum res level_decoded(struct walk *w)
 static enum res level_ip(struct walk *w)
 {
     enum counter_id why;
-    w->reassembled = false;
     if (!ip_decode(w->net, w->netlen, &w->out->ip, &why))
         return count(w, why, R_SKIP);
     return level_decoded(w);
@@ -350,7 +346,7 @@ bool decoder_packet(struct decoder *d, const struct capture_pkt *cp, struct deco
     bool ip_ok = ip_decode(ipb, iplen, ip, &why);
     if (ip_ok && !ip->frag && ip->proto == 6) {     /* the common case, kept short */
         out->ipb = ipb;
-        enum res r = tcp_decode(ip->l4, ip->l4len, &out->seg, &why) ? R_TCP : tcp_failed(d, out, why);
+        enum res r = level_tcp(d, out);
         if (d->view) {
             struct decode_view v = { cp, true, ip, NULL };
             d->view(d->view_arg, &v);

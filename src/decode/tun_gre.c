@@ -19,12 +19,6 @@
 #define GP_ERSPAN3 0x22EB
 #define GP_WCCP    0x883E
 
-static enum hop_result fail(enum counter_id *why, enum counter_id id)
-{
-    *why = id;
-    return HOP_FAIL;
-}
-
 static bool aruba_type(uint16_t t)
 {
     if (t == 0x9000)
@@ -42,7 +36,7 @@ static enum hop_result gre_v1(const struct tunnel_config *c, struct rd *r, uint1
     if (!tun_on(c, TUN_PPTP))
         return HOP_NONE;
     if (proto != GP_PPP || !(flags & GRE_K))
-        return fail(why, C_TUN_BAD_HEADER);
+        return tun_fail(why, C_TUN_BAD_HEADER);
     uint16_t plen = rd_be16(r);
     rd_skip(r, 2);                     /* call id */
     if (flags & GRE_S)
@@ -50,9 +44,9 @@ static enum hop_result gre_v1(const struct tunnel_config *c, struct rd *r, uint1
     if (flags & GRE_A)
         rd_skip(r, 4);
     if (!rd_ok(r))
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     if (plen == 0)
-        return fail(why, C_TUN_NOT_IP);    /* an acknowledgment alone */
+        return tun_fail(why, C_TUN_NOT_IP);    /* an acknowledgment alone */
     h->kind = TUN_PPTP;
     h->what = HOP_LINK;
     h->link = DL_INNER_PPP;
@@ -77,10 +71,10 @@ static enum hop_result erspan(const struct tunnel_config *c, struct rd *r, uint1
     }
     const uint8_t *e = rd_ptr(r, proto == GP_ERSPAN2 ? 8 : 12);
     if (!e)
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     unsigned ver = e[0] >> 4;
     if (ver != (proto == GP_ERSPAN2 ? 1u : 2u))
-        return fail(why, C_TUN_BAD_HEADER);
+        return tun_fail(why, C_TUN_BAD_HEADER);
     h->kind = proto == GP_ERSPAN2 ? TUN_ERSPAN2 : TUN_ERSPAN3;
     h->has_key = true;
     h->key = ld_be16(e + 2) & 0x03FF;
@@ -89,9 +83,9 @@ static enum hop_result erspan(const struct tunnel_config *c, struct rd *r, uint1
         if (e[11] & 0x01)
             rd_skip(r, 8);             /* platform specific subheader */
         if (!rd_ok(r))
-            return fail(why, C_TUN_TRUNCATED);
+            return tun_fail(why, C_TUN_TRUNCATED);
         if (ft != 0)                   /* only Ethernet frames */
-            return fail(why, C_TUN_UNSUPPORTED);
+            return tun_fail(why, C_TUN_UNSUPPORTED);
     }
     return HOP_OK;
 }
@@ -123,7 +117,7 @@ static enum hop_result gre_payload(const struct tunnel_config *c, struct rd *r, 
         if (!tun_on(c, TUN_WCCP))
             return HOP_NONE;
         if (!rd_has(r, 1))
-            return fail(why, C_TUN_TRUNCATED);
+            return tun_fail(why, C_TUN_TRUNCATED);
         if (rd_peek_u8(r, 0) >> 4 != 4)
             rd_skip(r, 4);             /* WCCPv2 redirect header */
         h->kind = TUN_WCCP;
@@ -137,7 +131,7 @@ static enum hop_result gre_payload(const struct tunnel_config *c, struct rd *r, 
             h->link = DL_INNER_80211;
             return HOP_OK;
         }
-        return fail(why, C_TUN_NOT_IP);    /* keep-alive, CDP, NHRP, ... */
+        return tun_fail(why, C_TUN_NOT_IP);    /* keep-alive, CDP, NHRP, ... */
     }
 }
 
@@ -149,14 +143,14 @@ enum hop_result tun_gre(const struct tunnel_config *c, const uint8_t *p, size_t 
     uint16_t flags = rd_be16(&r);
     uint16_t proto = rd_be16(&r);
     if (!rd_ok(&r))
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     switch (flags & 7) {
     case 0:
         break;
     case 1:
         return gre_v1(c, &r, flags, proto, h, why);
     default:
-        return fail(why, C_TUN_UNSUPPORTED);
+        return tun_fail(why, C_TUN_UNSUPPORTED);
     }
     if (flags & (GRE_C | GRE_R))
         rd_skip(&r, 4);                /* checksum, offset */
@@ -168,7 +162,7 @@ enum hop_result tun_gre(const struct tunnel_config *c, const uint8_t *p, size_t 
         rd_skip(&r, 4);
     for (int i = 0; (flags & GRE_R) && rd_ok(&r); i++) {   /* source route entries */
         if (i == MAX_SRE)
-            return fail(why, C_TUN_BAD_HEADER);
+            return tun_fail(why, C_TUN_BAD_HEADER);
         uint16_t af = rd_be16(&r);
         rd_skip(&r, 1);
         uint8_t len = rd_u8(&r);
@@ -177,12 +171,12 @@ enum hop_result tun_gre(const struct tunnel_config *c, const uint8_t *p, size_t 
         rd_skip(&r, len);
     }
     if (!rd_ok(&r))
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     enum hop_result res = gre_payload(c, &r, flags, proto, plain, h, why);
     if (res != HOP_OK)
         return res;
     if (!rd_ok(&r))
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     h->p = r.p + r.off;
     h->n = rd_left(&r);
     return HOP_OK;

@@ -38,6 +38,13 @@ enum hop_result {
     HOP_FAIL,                          /* a tunnel, but nothing to decode: *why says why */
 };
 
+/* A header that cannot be decoded: why, and HOP_FAIL. */
+static inline enum hop_result tun_fail(enum counter_id *why, enum counter_id id)
+{
+    *why = id;
+    return HOP_FAIL;
+}
+
 static inline bool tun_on(const struct tunnel_config *c, unsigned kind)
 {
     return (c->kinds >> kind) & 1u;

@@ -10,12 +10,6 @@
 #define MAX_GTP_EXT 16
 #define MAX_TEREDO_IND 2
 
-static enum hop_result fail(enum counter_id *why, enum counter_id id)
-{
-    *why = id;
-    return HOP_FAIL;
-}
-
 static bool port_in(const uint16_t *ports, uint16_t p)
 {
     for (int i = 0; i < TUNNEL_MAX_PORTS && ports[i]; i++)
@@ -57,9 +51,9 @@ static enum hop_result vxlan(struct rd *r, struct tun_hop *h, enum counter_id *w
 {
     const uint8_t *v = rd_ptr(r, 8);
     if (!v)
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     if (!(v[0] & 0x08))
-        return fail(why, C_TUN_BAD_HEADER);
+        return tun_fail(why, C_TUN_BAD_HEADER);
     h->has_key = true;
     h->key = (uint32_t)v[4] << 16 | (uint32_t)v[5] << 8 | v[6];
     return payload(r, h, HOP_LINK, DL_INNER_ETHER, 0);
@@ -70,12 +64,12 @@ static enum hop_result geneve(struct rd *r, struct tun_hop *h, enum counter_id *
 {
     const uint8_t *g = rd_ptr(r, 8);
     if (!g)
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     if (g[0] >> 6)
-        return fail(why, C_TUN_UNSUPPORTED);
+        return tun_fail(why, C_TUN_UNSUPPORTED);
     rd_skip(r, (size_t)(g[0] & 0x3F) * 4);
     if (!rd_ok(r))
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     h->has_key = true;
     h->key = (uint32_t)g[4] << 16 | (uint32_t)g[5] << 8 | g[6];
     uint16_t proto = ld_be16(g + 2);
@@ -83,7 +77,7 @@ static enum hop_result geneve(struct rd *r, struct tun_hop *h, enum counter_id *
         return payload(r, h, HOP_LINK, DL_INNER_ETHER, 0);
     if (proto == 0x0800 || proto == 0x86DD)
         return payload(r, h, HOP_LINK, DL_INNER_ETHERTYPE, proto);
-    return fail(why, C_TUN_NOT_IP);
+    return tun_fail(why, C_TUN_NOT_IP);
 }
 
 /* GTP-U (version 1, PT 1): G-PDUs (type 255) carry IP.  Sequence number,
@@ -96,9 +90,9 @@ static enum hop_result gtpu(struct rd *r, struct tun_hop *h, enum counter_id *wh
     uint16_t len = rd_be16(r);
     rd_skip(r, 4);                     /* TEID */
     if (!rd_ok(r))
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     if (fl >> 5 != 1 || !(fl & 0x10))
-        return fail(why, C_TUN_UNSUPPORTED);
+        return tun_fail(why, C_TUN_UNSUPPORTED);
     if (len < rd_left(r))              /* the length excludes the first 8 bytes */
         r->len = r->off + len;
     uint8_t next = 0;
@@ -108,17 +102,19 @@ static enum hop_result gtpu(struct rd *r, struct tun_hop *h, enum counter_id *wh
     }
     for (int i = 0; next && rd_ok(r); i++) {
         if (i == MAX_GTP_EXT)
-            return fail(why, C_TUN_BAD_HEADER);
+            return tun_fail(why, C_TUN_BAD_HEADER);
+        if (!rd_has(r, 1))
+            return tun_fail(why, C_TUN_TRUNCATED);
         size_t elen = (size_t)rd_peek_u8(r, 0) * 4;
         if (elen == 0)
-            return fail(why, C_TUN_BAD_HEADER);
+            return tun_fail(why, C_TUN_BAD_HEADER);
         const uint8_t *e = rd_ptr(r, elen);
         next = e ? e[elen - 1] : 0;
     }
     if (!rd_ok(r))
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     if (type != 0xFF)
-        return fail(why, C_TUN_NOT_IP);    /* echo, error indication, end marker */
+        return tun_fail(why, C_TUN_NOT_IP);    /* echo, error indication, end marker */
     return payload(r, h, HOP_IP, DL_INNER_ETHERTYPE, 0);
 }
 
@@ -128,12 +124,12 @@ static enum hop_result ayiya(struct rd *r, struct tun_hop *h, enum counter_id *w
 {
     const uint8_t *a = rd_ptr(r, 8);
     if (!a)
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     rd_skip(r, ((size_t)1 << (a[0] >> 4)) + (size_t)(a[1] >> 4) * 4);
     if (!rd_ok(r))
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     if ((a[2] & 0x0F) != 1 || (a[3] != 4 && a[3] != 41))
-        return fail(why, C_TUN_NOT_IP);    /* not a forward, or not IP */
+        return tun_fail(why, C_TUN_NOT_IP);    /* not a forward, or not IP */
     return payload(r, h, HOP_IP, DL_INNER_ETHERTYPE, 0);
 }
 
@@ -144,28 +140,28 @@ static enum hop_result capwap(struct rd *r, struct tun_hop *h, enum counter_id *
 {
     const uint8_t *c = rd_ptr(r, 8);
     if (!c)
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     if (c[0] >> 4 != 0)
-        return fail(why, C_TUN_BAD_HEADER);
+        return tun_fail(why, C_TUN_BAD_HEADER);
     if ((c[0] & 0x0F) != 0)
-        return fail(why, C_TUN_UNSUPPORTED);   /* DTLS */
+        return tun_fail(why, C_TUN_UNSUPPORTED);   /* DTLS */
     size_t hlen = (size_t)(c[1] >> 3) * 4;
     unsigned wbid = (c[2] >> 1) & 0x1F;
     bool t = c[2] & 1, frag = c[3] & 0x80, keepalive = c[3] & 0x08;
     if (hlen < 8)
-        return fail(why, C_TUN_BAD_HEADER);
+        return tun_fail(why, C_TUN_BAD_HEADER);
     rd_skip(r, hlen - 8);
     if (!rd_ok(r))
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     if (keepalive)
-        return fail(why, C_TUN_NOT_IP);
+        return tun_fail(why, C_TUN_NOT_IP);
     if (frag)
-        return fail(why, C_TUN_UNSUPPORTED);
+        return tun_fail(why, C_TUN_UNSUPPORTED);
     if (!t)
         return payload(r, h, HOP_LINK, DL_INNER_ETHER, 0);
     if (wbid == 1)
         return payload(r, h, HOP_LINK, DL_INNER_80211, 0);
-    return fail(why, C_TUN_UNSUPPORTED);
+    return tun_fail(why, C_TUN_UNSUPPORTED);
 }
 
 /* Teredo: optional authentication and origin indications, then IPv6. */
@@ -184,9 +180,9 @@ static enum hop_result teredo(struct rd *r, struct tun_hop *h, enum counter_id *
         }
     }
     if (!rd_ok(r) || !rd_has(r, 1))
-        return fail(why, C_TUN_TRUNCATED);
+        return tun_fail(why, C_TUN_TRUNCATED);
     if (rd_peek_u8(r, 0) >> 4 != 6)
-        return fail(why, C_TUN_NOT_IP);
+        return tun_fail(why, C_TUN_NOT_IP);
     return payload(r, h, HOP_IP, DL_INNER_ETHERTYPE, 0);
 }
 
@@ -229,9 +225,9 @@ enum hop_result tunnel_hop(const struct tunnel_config *c, const struct ip_pkt *i
         h->p = ip->l4;
         h->n = ip->l4len;
         if (h->n == 0)
-            return fail(why, C_TUN_TRUNCATED);
+            return tun_fail(why, C_TUN_TRUNCATED);
         if (h->p[0] >> 4 != (ip->proto == 4 ? 4 : 6))
-            return fail(why, C_TUN_BAD_HEADER);
+            return tun_fail(why, C_TUN_BAD_HEADER);
         return HOP_OK;
     case 47:
         return tun_gre(c, ip->l4, ip->l4len, false, h, why);

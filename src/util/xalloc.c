@@ -45,7 +45,7 @@ void *xgrow(void *p, size_t *cap, size_t need, size_t first)
 {
     if (need <= *cap)
         return p;
-    size_t c = *cap ? *cap : first;
+    size_t c = *cap ? *cap : first ? first : 1;
     while (c < need)
         c = c > SIZE_MAX / 2 ? need : c * 2;
     p = xreallocarray(p, c, 1);

@@ -888,6 +888,28 @@ static void test_unprocessed(void **state)
     assert_int_equal(w.len[0], f1.n);
     assert_int_equal(w.len[1], f2.n);
     decoder_free(d);
+
+    /* the same through a tunnel: a fragmented IP-in-IP datagram whose inner
+     * packet is that UDP, whole: both outer frames (not the last alone) */
+    struct fb in;
+    ipv4(&in, 17, O4C, O4A, 9, 0, &u);
+    p1.n = p2.n = 0;
+    put(&p1, in.b, 32);
+    put(&p2, in.b + 32, in.n - 32);
+    ipv4(&o1, 4, O4A, O4B, 4, 0x2000, &p1);
+    ipv4(&o2, 4, O4A, O4B, 4, 4, &p2);
+    ether(&f1, MAC1, MAC2, 0x0800, &o1);
+    ether(&f2, MAC1, MAC2, 0x0800, &o2);
+    d = decoder_new(&c);
+    memset(&w, 0, sizeof w);
+    decoder_set_unprocessed(d, unproc_cb, &w);
+    assert_false(run_n(d, 1, f1.b, f1.n, 1).ok);
+    assert_int_equal(w.n, 0);
+    assert_false(run_n(d, 1, f2.b, f2.n, 2).ok);
+    assert_int_equal(w.n, 2);
+    assert_int_equal(w.len[0], f1.n);
+    assert_int_equal(w.len[1], f2.n);
+    decoder_free(d);
 }
 
 /* Other link types carry tunnels too: NFLOG (239) with GRE inside. */
