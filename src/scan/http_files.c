@@ -99,12 +99,12 @@ static void close_fd(struct http_bfile *b)
 static bool open_fd(struct http_bfile *b)
 {
     struct http_files *fs = b->fs;
+    if (b->failed)                      /* (after a failed write, nothing more: no shifted bytes) */
+        return false;
     if (b->fd >= 0) {
         dlist_move_tail(&fs->lru, &b->lru);
         return true;
     }
-    if (b->failed)
-        return false;
     int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (b->created ? O_APPEND : O_CREAT | O_TRUNC);
     for (int tries = 0;; tries++) {
         if (fs->lru.n >= fs->max_open)
@@ -124,10 +124,18 @@ static bool open_fd(struct http_bfile *b)
     return true;
 }
 
+/* The body's SHA-256 goes on; a digest that fails is not reported. */
+static void digest(struct http_bfile *b, const void *p, size_t n)
+{
+    if (b->md && !b->failed && !EVP_DigestUpdate(b->md, p, n)) {
+        EVP_MD_CTX_free(b->md);
+        b->md = NULL;
+    }
+}
+
 static void do_write(struct http_bfile *b, const uint8_t *p, size_t n)
 {
-    if (b->md && !b->failed)
-        EVP_DigestUpdate(b->md, p, n);
+    digest(b, p, n);
     if (!open_fd(b))
         return;
     size_t done;
@@ -141,9 +149,11 @@ static void do_hole(struct http_bfile *b, uint64_t n)
 {
     static const uint8_t zeros[4096];
     for (uint64_t k = 0; b->md && !b->failed && k < n; k += sizeof zeros)
-        EVP_DigestUpdate(b->md, zeros, n - k < sizeof zeros ? (size_t)(n - k) : sizeof zeros);
+        digest(b, zeros, n - k < sizeof zeros ? (size_t)(n - k) : sizeof zeros);
     if (!open_fd(b))
         return;
+    if (b->size + n > (uint64_t)INT64_MAX)
+        errno = EFBIG;
     if (b->size + n > (uint64_t)INT64_MAX || ftruncate(b->fd, (off_t)(b->size + n)) < 0 ||
         lseek(b->fd, 0, SEEK_END) < 0) {
         fail(b, "extend");
@@ -272,6 +282,8 @@ struct http_files *http_files_new(unsigned max_open, bool thread)
     fs->max_open = max_open ? max_open : 1;
     fs->chunk = CHUNK_SYNC;
     if (thread) {
+        /* (default attributes: these cannot fail on Linux; a writer that
+         * cannot start leaves the writing to the caller's thread) */
         pthread_mutex_init(&fs->mu, NULL);
         pthread_cond_init(&fs->work, NULL);
         pthread_cond_init(&fs->room, NULL);

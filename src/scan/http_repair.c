@@ -43,13 +43,7 @@ static bool grow(struct http_repair *r, uint64_t hi, size_t cap)
         memmove(r->buf, r->buf + r->start, (size_t)(r->hi - r->lo));
         r->start = 0;
     }
-    if (r->start + need > r->cap) {
-        size_t c = r->cap ? r->cap : 64 * 1024;
-        while (c < r->start + need)
-            c *= 2;
-        r->buf = xreallocarray(r->buf, c, 1);
-        r->cap = c;
-    }
+    r->buf = xgrow(r->buf, &r->cap, r->start + need, 64 * 1024);
     memset(r->buf + r->start + (r->hi - r->lo), 0, (size_t)(hi - r->hi));
     r->hi = hi;
     return true;
@@ -78,7 +72,8 @@ bool http_repair_gap(struct http_repair *r, uint64_t off, uint64_t len, size_t c
         off = r->hi;
     }
     uint64_t end = off + len;
-    if (end < off || !add_miss(r, r->hi, end))
+    /* refused: nothing recorded (the caller gives the hole on itself) */
+    if (end < off || end - r->lo > cap || !add_miss(r, r->hi, end))
         return false;
     return grow(r, end, cap);
 }
@@ -137,7 +132,7 @@ bool http_repair_data(struct http_repair *r, uint64_t off, const uint8_t *p, siz
     }
     if (n == 0)
         return true;
-    if (off > r->hi && !add_miss(r, r->hi, off))
+    if (off + n - r->lo > cap || (off > r->hi && !add_miss(r, r->hi, off)))
         return false;
     uint64_t at = r->hi > off ? r->hi : off;
     if (!grow(r, off + n, cap))

@@ -125,6 +125,12 @@ static void test_drain_and_caps(void **state)
 
     r = http_repair_new(50);
     assert_false(http_repair_gap(r, 50, 1000, 100));             /* a hole past the cap */
+    assert_false(http_repair_data(r, 2000, (const uint8_t *)"q", 1, 100));
+    memset(&g, 0, sizeof g);                                     /* refused: nothing kept, */
+    g.end = 50;                                                  /* (the caller gives the hole) */
+    assert_true(http_repair_drain(r, &out, true));
+    assert_int_equal(g.end, 50);
+    assert_int_equal(g.gaps, 0);
     http_repair_free(r);
     r = http_repair_new(0);
     for (unsigned i = 0; i < HTTP_REPAIR_RANGES; i++)
