@@ -1,5 +1,6 @@
 /* options.c - see options.h */
 #include "app/options.h"
+#include "decode/tunnel.h"
 #include "flow/naming.h"
 #include "scan/scanner.h"
 #include "util/log.h"
@@ -314,8 +315,18 @@ static bool apply_setting(struct options *o, const char *name, const char *v)
     } else if (!strcmp(name, "netviz_histogram_dump") || !strcmp(name, "netviz_histogram_size") ||
              !strcmp(name, "debug-prefix")) {
         /* accepted; acted on by the scanners that use them */
-    } else if (!scanner_for_setting(name)) {
-        log_debug(1, "warning: unknown setting '%s' ignored", name);
+    } else {
+        /* the tunnel decoder's: checked here, applied by the pipeline */
+        struct tunnel_config tc;
+        char err[256];
+        tunnel_config_default(&tc);
+        int t = tunnel_config_set(&tc, name, v, err, sizeof err);
+        if (t < 0) {
+            log_error("invalid value for -S %s", err);
+            return false;
+        }
+        if (t == 0 && !scanner_for_setting(name))
+            log_debug(1, "warning: unknown setting '%s' ignored", name);
     }
     return true;
 #undef NUM_U

@@ -109,8 +109,7 @@ static struct decoder *make_decoder(struct pipeline *p)
         if (!eq || n >= sizeof name) continue;
         memcpy(name, o->settings[i], n);
         name[n] = '\0';
-        if (tunnel_config_set(&dc.tun, name, eq + 1, err, sizeof err) < 0)
-            log_error("%s", err);
+        (void)tunnel_config_set(&dc.tun, name, eq + 1, err, sizeof err);   /* checked by options */
     }
     dc.frag.timeout_us = o->frag_timeout_us;
     dc.frag.max_bytes = o->frag_memcap;

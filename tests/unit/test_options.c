@@ -790,6 +790,9 @@ static void test_settings_errors(void **st)
     expect_err("Invalid parameter:  (use -S name=value)", "-S", "", NULL);
     /* bad numbers */
     expect_err("invalid value for -S tdelta: 'x'", "-S", "tdelta=x", NULL);
+    expect_err("invalid value for -S tunnel_depth=x: not a number in range", "-S", "tunnel_depth=x", NULL);
+    expect_err("invalid value for -S tunnels=bogus: not all, none or a list of tunnel names", "-S",
+               "tunnels=bogus", NULL);
     expect_err("invalid value for -S tdelta: ''", "-S", "tdelta=", NULL);
     expect_err("invalid value for -S tdelta: '1.5'", "-S", "tdelta=1.5", NULL);
     expect_err("invalid value for -S packet-buffer-timeout: '100001'", "-S", "packet-buffer-timeout=100001", NULL);
