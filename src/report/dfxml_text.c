@@ -28,44 +28,17 @@
 #include <zlib.h>
 
 #include "util/xalloc.h"
+#include "util/xmlchar.h"
 
 
 /* ---- strings --------------------------------------------------------- */
 
-static int is_cont(unsigned char c) { return c >= 0x80 && c <= 0xbf; }
-
-/* Length (1-4) of the XML 1.0 character encoded in valid UTF-8 at s, or 0
- * when the byte at s must be escaped.  s is NUL-terminated, and a NUL is
- * never a continuation byte, so nothing past the terminator is read. */
-static size_t xml_char_len(const unsigned char *s)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return (c >= 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) ? 1 : 0;
-    if (c >= 0xc2 && c <= 0xdf)
-        return is_cont(s[1]) ? 2 : 0;
-    if (c >= 0xe0 && c <= 0xef) {
-        unsigned lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-        if (!(s[1] >= lo && s[1] <= hi && is_cont(s[2])))
-            return 0;
-        if (c == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf))
-            return 0;           /* U+FFFE, U+FFFF are not XML characters */
-        return 3;
-    }
-    if (c >= 0xf0 && c <= 0xf4) {
-        unsigned lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-        if (!(s[1] >= lo && s[1] <= hi && is_cont(s[2]) && is_cont(s[3])))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
 
 int dx_needs_escape(const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
     while (*s) {
-        size_t n = xml_char_len(s);
+        size_t n = xml_char_len(s, SIZE_MAX);
         if (!n)
             return 1;
         s += n;
@@ -82,7 +55,7 @@ char *dfxml_escape(const char *str)
     char *out = xmalloc(len * 4 + 1), *o = out;
     static const char hex[] = "0123456789abcdef";
     while (*s) {
-        size_t n = *s == '\\' ? 0 : xml_char_len(s);
+        size_t n = *s == '\\' ? 0 : xml_char_len(s, SIZE_MAX);
         if (*s == '\\') {
             *o++ = '\\';
             *o++ = '\\';

@@ -21,6 +21,7 @@
 #include "util/log.h"
 #include "util/outdir.h"
 #include "util/xalloc.h"
+#include "util/xmlchar.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -117,40 +118,6 @@ static void sb_put(struct sbuf *b, const char *s, size_t n)
 
 static void sb_str(struct sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
 
-static bool cont(const unsigned char *s, size_t left, size_t i) { return i < left && s[i] >= 0x80 && s[i] <= 0xbf; }
-
-/* Length (1-4) of the XML 1.0 character in valid UTF-8 at s (left bytes
- * there), or 0 when the byte at s must be escaped. */
-static size_t xml_char(const unsigned char *s, size_t left)
-{
-    unsigned c = s[0];
-    if (c < 0x80) return (c >= 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) ? 1 : 0;
-    if (c >= 0xc2 && c <= 0xdf) return cont(s, left, 1) ? 2 : 0;
-    if (c >= 0xe0 && c <= 0xef) {
-        unsigned lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;   /* no overlong, no surrogate */
-        if (left < 3 || s[1] < lo || s[1] > hi || !cont(s, left, 2)) return 0;
-        if (c == 0xef && s[1] == 0xbf && s[2] >= 0xbe) return 0;                 /* U+FFFE, U+FFFF */
-        return 3;
-    }
-    if (c >= 0xf0 && c <= 0xf4) {
-        unsigned lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-        if (left < 4 || s[1] < lo || s[1] > hi || !cont(s, left, 2) || !cont(s, left, 3)) return 0;
-        return 4;
-    }
-    return 0;
-}
-
-static bool needs_escape(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < n;) {
-        size_t k = xml_char(s + i, n - i);
-        if (!k) return true;
-        i += k;
-    }
-    return false;
-}
-
 /* XML text (or an attribute value) of n bytes at str; when escaping (the
  * text is not valid UTF-8 XML text), a backslash is written \\ and every
  * byte that cannot be written \xNN, as the report does for file names.
@@ -173,7 +140,7 @@ static size_t sb_xml(struct sbuf *b, const char *str, size_t n, bool attr, bool 
         else if (c == '\t' && attr) o = "&#9;";
         else if (c == '\n' && attr) o = "&#10;";
         else if (c == '\\' && escaping) o = "\\\\";
-        else if ((k = xml_char(s + i, n - i)) != 0) o = (const char *)s + i;
+        else if ((k = xml_char_len(s + i, n - i)) != 0) o = (const char *)s + i;
         else {
             k = 1;
             tmp[0] = '\\', tmp[1] = 'x', tmp[2] = hex[c >> 4], tmp[3] = hex[c & 15], tmp[4] = 0;
@@ -198,7 +165,7 @@ static char *start_tag(const char *name, const char *path, const char *module, c
         sb_str(&b, " ");
         sb_str(&b, k[i]);
         sb_str(&b, "=\"");
-        sb_xml(&b, v[i], strlen(v[i]), true, needs_escape(v[i], strlen(v[i])), SIZE_MAX);
+        sb_xml(&b, v[i], strlen(v[i]), true, xml_needs_escape(v[i], strlen(v[i])), SIZE_MAX);
         sb_str(&b, "\"");
     }
     return b.p;
@@ -210,7 +177,7 @@ static void add_element(struct py_scan *s, struct flow_summary *rec, bool error,
 {
     struct sbuf b = { 0 };
     char num[32];
-    bool esc = needs_escape(text, len);
+    bool esc = xml_needs_escape(text, len);
     sb_str(&b, error ? s->error_tag : s->result_tag);
     if (error && exc_type) {
         sb_str(&b, " exception=\"");

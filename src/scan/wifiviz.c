@@ -18,6 +18,7 @@
 #include "util/htab.h"
 #include "util/list.h"
 #include "util/xalloc.h"
+#include "util/xmlchar.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,22 +126,6 @@ static int cmp_ssid(const void *pa, const void *pb)
     return (a->len > b->len) - (a->len < b->len);
 }
 
-/* Length of the valid UTF-8 sequence at p[0..n), or 0. */
-static size_t utf8_len(const uint8_t *p, size_t n)
-{
-    size_t k = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
-    if (!k || p[0] >= 0xF5 || k > n)
-        return 0;
-    for (size_t i = 1; i < k; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    if (k == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0)))
-        return 0;                      /* overlong, surrogate */
-    if (k == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90)))
-        return 0;
-    return k;
-}
-
 /* The SSID as an attribute value: 1.6.1's entities for ' < > & ", valid
  * UTF-8 as it is; bytes XML cannot hold (control characters, invalid
  * UTF-8) as \xNN, so that the report stays well formed. */
@@ -160,7 +145,7 @@ static void put_ssid(FILE *f, const uint8_t *s, size_t n)
         if (c >= 0x20 && c < 0x7F) {
             fputc(c, f);
             i++;
-        } else if (c >= 0x80 && (k = utf8_len(s + i, n - i)) != 0) {
+        } else if (c >= 0x80 && (k = xml_char_len(s + i, n - i)) != 0) {
             fwrite(s + i, 1, k, f);
             i += k;
         } else {

@@ -213,8 +213,8 @@ static void test_order_count_fcs(void **state)
 }
 
 /* Entities as 1.6.1 writes them; a prefix sorts first; with check_fcs=NO
- * bare 802.11 (105) and radiotap without an FCS count; invalid UTF-8 is
- * escaped. */
+ * bare 802.11 (105) and radiotap without an FCS count; invalid UTF-8 and
+ * characters XML cannot hold (U+FFFF) are escaped. */
 static void feed_links(struct run *r)
 {
     struct fb f;
@@ -225,6 +225,8 @@ static void feed_links(struct run *r)
     beacon(&f, 0x02, "HomeNet", 7, FCS_GOOD);
     feed(r, 127, &f);
     beacon(&f, 0x03, "\xff\xc3(x", 4, FCS_GOOD);
+    feed(r, 127, &f);
+    beacon(&f, 0x05, "\xef\xbf\xbfz", 4, FCS_GOOD);   /* U+FFFF: UTF-8, not XML */
     feed(r, 127, &f);
     beacon(&f, 0x04, "bare", 4, FCS_NONE);
     struct fb b = { .n = 0 };
@@ -242,6 +244,7 @@ static void test_escapes_prefix_links(void **state)
                "  <ssid mac='00:00:00:00:00:01' ssid='a&apos;b&lt;c&gt;&amp;&quot;d' count='1'/>\n"
                "  <ssid mac='00:00:00:00:00:02' ssid='HomeNet' count='1'/>\n"
                "  <ssid mac='00:00:00:00:00:03' ssid='\\xff\\xc3(x' count='1'/>\n"
+               "  <ssid mac='00:00:00:00:00:05' ssid='\\xef\\xbf\\xbfz' count='1'/>\n"
                "</ssids>\n");
     start(&r, "NO");
     feed_links(&r);
@@ -251,6 +254,7 @@ static void test_escapes_prefix_links(void **state)
                "  <ssid mac='00:00:00:00:00:02' ssid='HomeNet2' count='1'/>\n"
                "  <ssid mac='00:00:00:00:00:03' ssid='\\xff\\xc3(x' count='1'/>\n"
                "  <ssid mac='00:00:00:00:00:04' ssid='bare' count='1'/>\n"
+               "  <ssid mac='00:00:00:00:00:05' ssid='\\xef\\xbf\\xbfz' count='1'/>\n"
                "</ssids>\n");
 }
 
