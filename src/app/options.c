@@ -490,8 +490,9 @@ enum opt_result options_parse(struct options *o, int argc, char **argv)
         }
         case 'D': o->console_hex = true; break;
         case 'e': if (!scanner_set(o, optarg, true)) return OPT_EXIT_ERR; break;
-        case 'E':
+        case 'E':                       /* off, even those a setting turns on (tls_keylog) */
             memset(o->scan, 0, sizeof o->scan);
+            memset(o->scan_off, 1, sizeof o->scan_off);
             if (!scanner_set(o, optarg, true)) return OPT_EXIT_ERR;
             break;
         case 'x': if (!scanner_set(o, optarg, false)) return OPT_EXIT_ERR; break;

@@ -62,7 +62,7 @@ struct options {
     uint64_t max_flows;
     /* scanners: scan[i] for scanner_registry[i] (scan/scanner.h) */
     bool scan[OPTIONS_MAX_SCANNERS];
-    bool scan_off[OPTIONS_MAX_SCANNERS];        /* turned off by name with -x */
+    bool scan_off[OPTIONS_MAX_SCANNERS];        /* turned off by name with -x, or by -E */
     uint64_t capture_buffer;  /* -S capture_buffer: 0 = default */
     uint64_t capture_ring;    /* -S capture_ring, if capture_ring_set */
     bool capture_ring_set;

@@ -687,6 +687,12 @@ static void test_scanners(void **st)
     assert_true(R.o.store_files);
     assert_true(R.o.md5);                   /* -a's own md5 stays */
     res_free(&R);
+    expect_run(&R, "-E", "md5", "-S", "tls_keylog=/dev/null", NULL);
+    assert_false(options_scanner_on(&R.o, "tls"));   /* -E: the key log does not turn tls on */
+    res_free(&R);
+    expect_run(&R, "-S", "tls_keylog=/dev/null", NULL);
+    assert_true(options_scanner_on(&R.o, "tls"));
+    res_free(&R);
 
     /* -FX: report only */
     expect_run(&R, "-FX", NULL);
