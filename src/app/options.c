@@ -218,11 +218,6 @@ static bool parse_i64(const char *s, int64_t *out)
     return true;
 }
 
-static bool parse_bool(const char *v)
-{
-    return v[0] == 'Y' || v[0] == 'y' || v[0] == 'T' || v[0] == 't' || v[0] == '1';
-}
-
 /* getopt's complaint (c is ':' or '?'; arg the argument it stopped at), in
  * glibc's own wording, as 1.6.1 prints it through opterr. */
 static void bad_option(int c, const char *arg)
@@ -280,8 +275,8 @@ static bool apply_setting(struct options *o, const char *name, const char *v)
     } else if (!strcmp(name, "packet-buffer-timeout")) {
         if (!parse_u64(v, &u) || u > 100000) goto bad;
         o->pbuf_timeout_ms = (int)u;
-    } else if (!strcmp(name, "enable_report")) o->enable_report = parse_bool(v);
-    else if (!strcmp(name, "check_fcs")) o->check_fcs = parse_bool(v);
+    } else if (!strcmp(name, "enable_report")) o->enable_report = setting_yes(v);
+    else if (!strcmp(name, "check_fcs")) o->check_fcs = setting_yes(v);
     else if (!strcmp(name, "tcp_timeout")) {
         if (!parse_u64(v, &u) || u > 100000000) goto bad;
         o->tcp_timeout_us = (int64_t)u * 1000000;

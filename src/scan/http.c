@@ -461,9 +461,8 @@ static const struct flow_consumer_ops http_ops = {
 static void *http_create(const struct scan_env *env, char *err, size_t errlen)
 {
     const char *md = env->setting(env, "http_max_decoded");
-    char *end;
-    unsigned long long v = strtoull(md, &end, 10);
-    if (!*md || *end || *md == '-' || v == 0) {
+    uint64_t v;
+    if (!setting_count(md, &v)) {
         snprintf(err, errlen, "http_max_decoded=%s: a number of bytes above 0 is wanted", md);
         return NULL;
     }
@@ -474,7 +473,7 @@ static void *http_create(const struct scan_env *env, char *err, size_t errlen)
     s->alert_fd = atoi(env->setting(env, "http_alert_fd"));
     s->cmd = env->setting(env, "http_cmd");
     const char *dg = env->setting(env, "http_digest");
-    s->digest = *dg ? strchr("YyTt1", *dg) != NULL : env->enabled(env, "md5");
+    s->digest = *dg ? setting_yes(dg) : env->enabled(env, "md5");
     /* a writer thread writes and hashes the bodies, unless lines and
      * commands must come in the order of the traffic */
     s->files = http_files_new(OPEN_BODIES, s->alert_fd < 0 && !*s->cmd);

@@ -436,16 +436,6 @@ static const struct flow_consumer_ops python_ops = {
 
 /* ---- life ---- */
 
-static bool parse_size(const char *v, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long u = strtoull(v, &end, 10);
-    if (errno || end == v || *end || *v == '-' || u == 0) return false;
-    *out = u;
-    return true;
-}
-
 static void python_destroy(void *self)
 {
     struct py_scan *s = self;
@@ -478,7 +468,7 @@ static void *python_create(const struct scan_env *env, char *err, size_t errlen)
         snprintf(err, errlen, "python: -S py_arg must be str, bytes or memoryview, not '%s'", arg);
         return NULL;
     }
-    if (!parse_size(env->setting(env, "py_max_bytes"), &maxb) || !parse_size(env->setting(env, "py_memcap"), &memcap)) {
+    if (!setting_count(env->setting(env, "py_max_bytes"), &maxb) || !setting_count(env->setting(env, "py_memcap"), &memcap)) {
         snprintf(err, errlen, "python: -S py_max_bytes and py_memcap take a number of bytes (> 0)");
         return NULL;
     }

@@ -3,6 +3,8 @@
  * here. */
 #include "scan/scanner.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const struct scanner scan_md5, scan_http, scan_netviz, scan_tcpdemux, scan_wifiviz, scan_python, scan_tls;
@@ -49,4 +51,20 @@ const struct scanner *scanner_for_setting(const char *name)
             if (!strcmp(s->name, name))
                 return scanner_registry[i];
     return NULL;
+}
+
+bool setting_yes(const char *v)
+{
+    return v && (v[0] == 'Y' || v[0] == 'y' || v[0] == 'T' || v[0] == 't' || v[0] == '1');
+}
+
+bool setting_count(const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long u = strtoull(v, &end, 10);
+    if (errno || end == v || *end || *v == '-' || u == 0)
+        return false;
+    *out = u;
+    return true;
 }

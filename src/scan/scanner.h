@@ -99,4 +99,10 @@ const struct scanner *scanner_find(const char *name);
 /* The scanner that declares setting name, or NULL. */
 const struct scanner *scanner_for_setting(const char *name);
 
+/* A setting's value read as yes (1.6.1's reading: Y, y, T, t or 1 first);
+ * NULL is no. */
+bool setting_yes(const char *v);
+/* A setting's value read as a count above 0 (decimal digits, in range). */
+bool setting_count(const char *v, uint64_t *out);
+
 #endif

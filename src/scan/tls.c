@@ -404,7 +404,6 @@ static const struct flow_consumer_ops tls_ops = {
 
 /* ---- create, finish ---- */
 
-static bool yes(const char *v) { return v && strchr("YyTt1", v[0]) && v[0]; }
 
 /* The key log files named by the settings (and SSLKEYLOGFILE when asked). */
 static size_t keylog_paths(const struct scan_env *env, const char **paths, char *err, size_t errlen)
@@ -414,7 +413,7 @@ static size_t keylog_paths(const struct scan_env *env, const char **paths, char 
     for (size_t i = 0; i < n && k < TLS_MAX_KEYLOGS; i++)
         if (v[i] && *v[i])
             paths[k++] = v[i];
-    if (yes(env->setting(env, "tls_keylog_env"))) {
+    if (setting_yes(env->setting(env, "tls_keylog_env"))) {
         const char *e = getenv("SSLKEYLOGFILE");
         if (!e || !*e) {
             snprintf(err, errlen, "tls: -S tls_keylog_env=yes, but SSLKEYLOGFILE is not set");

@@ -49,15 +49,10 @@ static uint64_t ssid_hash(const struct wifiviz *w, const uint8_t *mac, const uin
     return hash_bytes(s, n, hash_mix(w->seed, hash_bytes(mac, 6, w->seed)));
 }
 
-static bool yes(const char *v)
-{
-    return v && (v[0] == 'Y' || v[0] == 'y' || v[0] == '1' || v[0] == 't' || v[0] == 'T');
-}
-
 static void *wv_create(const struct scan_env *env, char *err, size_t errlen)
 {
     struct wifiviz *w = xcalloc(1, sizeof *w);
-    w->check_fcs = yes(env->setting(env, "check_fcs"));
+    w->check_fcs = setting_yes(env->setting(env, "check_fcs"));
     w->ctr = env->ctr;
     htab_init(&w->h, 64, (size_t)1 << 16);
     w->seed = hash_seed();

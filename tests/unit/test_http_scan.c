@@ -549,7 +549,7 @@ static void test_digest(void **state)
 static void test_settings(void **state)
 {
     (void)state;
-    static const char *bad[] = { "", "0", "-5", "12x", "x" };
+    static const char *bad[] = { "", "0", "-5", "12x", "x", "99999999999999999999999" };   /* (out of range) */
     char err[256];
     env = (struct scan_env){ .outdir = dir, .gunzip = true, .tmpl = "%A", .ctr = &ctr, .setting = setting,
                              .enabled = enabled };
