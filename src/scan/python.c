@@ -105,12 +105,7 @@ struct sbuf {
 
 static void sb_put(struct sbuf *b, const char *s, size_t n)
 {
-    if (b->n + n + 1 > b->cap) {
-        size_t c = b->cap ? b->cap : 256;
-        while (c < b->n + n + 1) c *= 2;
-        b->p = xreallocarray(b->p, c, 1);
-        b->cap = c;
-    }
+    b->p = xgrow(b->p, &b->cap, b->n + n + 1, 256);
     memcpy(b->p + b->n, s, n);
     b->n += n;
     b->p[b->n] = 0;

@@ -404,7 +404,6 @@ struct pyembed *pyembed_open(const struct pyembed_config *cfg, char *err, size_t
     return pe;
 }
 
-bool pyembed_wants_meta(const struct pyembed *pe) { return pe->two; }
 
 void pyembed_flush(struct pyembed *pe)
 {

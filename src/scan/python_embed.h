@@ -36,9 +36,6 @@ struct pyembed_config {
  * import, another configuration already running). */
 struct pyembed *pyembed_open(const struct pyembed_config *cfg, char *err, size_t errlen);
 
-/* Whether the function takes a second positional parameter (the metadata). */
-bool pyembed_wants_meta(const struct pyembed *pe);
-
 /* Flushes Python's sys.stdout and sys.stderr (what plug-ins printed). */
 void pyembed_flush(struct pyembed *pe);
 
