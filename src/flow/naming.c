@@ -179,3 +179,13 @@ int naming_render(const char *tmpl, const char *outdir, const struct flow *f,
     out[o.len] = '\0';
     return (int)o.len;
 }
+
+const char *naming_flow_base(const struct flow *f, bool files, const char *tmpl, const char *outdir,
+                             int64_t tdelta_us, char *out, size_t outlen)
+{
+    if (f->name)
+        return f->name;
+    if (files || naming_render(tmpl, outdir, f, 0, tdelta_us, out, outlen) <= 0)
+        return NULL;
+    return out;
+}

@@ -36,4 +36,11 @@ int naming_render(const char *tmpl, const char *outdir, const struct flow *f,
 /* Address text as in names: IPv4 %03d octets, IPv6 inet_ntop. */
 void naming_addr(int family, const uint8_t *a, char *out, size_t outlen);
 
+/* The name a scanner's files of flow f are named after: its flow file's
+ * (f->name), or without flow files (files false: -FX, -c) the name the
+ * flow file would have had (counter 0).  NULL when there is none (the flow
+ * file could not be made, or the name does not fit out). */
+const char *naming_flow_base(const struct flow *f, bool files, const char *tmpl, const char *outdir,
+                             int64_t tdelta_us, char *out, size_t outlen);
+
 #endif

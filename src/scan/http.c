@@ -257,14 +257,11 @@ static void name_dir(struct hscan *s, struct hconn *hc, int d, const struct flow
 {
     struct hdir *hd = &hc->d[d];
     hd->named = true;
-    if (f->name) {
-        http_out_set_path(hc->out, d, f->name);
-    } else if (!s->env->files) {
-        char path[PATH_MAX];
-        if (naming_render(s->env->tmpl, s->env->outdir, f, 0, s->env->tdelta_us, path, sizeof path) >= 0)
-            http_out_set_path(hc->out, d, path);
-    }
-    /* else the flow file could not be made: neither can its bodies */
+    char path[PATH_MAX];
+    const char *base = naming_flow_base(f, s->env->files, s->env->tmpl, s->env->outdir, s->env->tdelta_us,
+                                        path, sizeof path);
+    if (base)                           /* (no flow file could be made: no bodies either) */
+        http_out_set_path(hc->out, d, base);
 }
 
 /* The state of f's connection and f's direction in it, made at the

@@ -222,17 +222,16 @@ static void after_feed(struct tconn *tc)
 static void name_dir(struct tconn *tc, struct tdir *d, const struct flow *f)
 {
     const struct scan_env *env = tc->ts->env;
-    if (f->name) {
-        tls_file_name(&d->file, f->name, false);
-        d->named = true;
-    } else if (!env->files) {
-        /* no flow file (-FX, -c): the name it would have had (counter 0);
-         * made exclusively, c1, c2, ... before the suffix when taken */
-        char name[4096];
-        if (naming_render(env->tmpl, env->outdir, f, 0, env->tdelta_us, name, sizeof name) > 0)
-            tls_file_name(&d->file, name, true);
-        d->named = true;
-    }
+    if (!f->name && env->files)
+        return;                         /* (named when the flow file is made) */
+    /* no flow file (-FX, -c): the name it would have had (counter 0);
+     * made exclusively, c1, c2, ... before the suffix when taken */
+    char name[4096];
+    const char *base = naming_flow_base(f, env->files, env->tmpl, env->outdir, env->tdelta_us, name,
+                                        sizeof name);
+    if (base)
+        tls_file_name(&d->file, base, !f->name);
+    d->named = true;
 }
 
 static struct tconn *conn_new(struct tls_scan *ts)
